@@ -1,0 +1,5 @@
+"""pgqueue: background jobs in PostgreSQL."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

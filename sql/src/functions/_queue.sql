@@ -1,0 +1,29 @@
+-- Returns a queue's settings row, creating it with the defaults on first use.
+-- Every job's queue has a row, so dequeue and stats can list queues from the
+-- small table instead of scanning jobs.
+create or replace function pgqueue._queue(name text)
+returns pgqueue.queues
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_queue pgqueue.queues;
+begin
+    select q.* into v_queue from pgqueue.queues as q where q.name = _queue.name;
+    if not found then
+        -- A concurrent first enqueue to the same queue waits here for the other
+        -- insert, then finds its row.
+        insert into pgqueue.queues as q (name) values (_queue.name)
+        on conflict do nothing;
+        select q.* into strict v_queue from pgqueue.queues as q where q.name = _queue.name;
+    end if;
+    return v_queue;
+end;
+$$;
+
+comment on function pgqueue._queue(text) is
+'Internal: the settings row of a queue, created with the defaults if the queue is new.';
+
+revoke all on function pgqueue._queue(text) from public;

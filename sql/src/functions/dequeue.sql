@@ -1,0 +1,86 @@
+-- Claims up to batch_size due jobs for worker. Each queue's candidates are read
+-- from the partial claim index in claim order with FOR UPDATE SKIP LOCKED, so
+-- concurrent workers never wait on or share a row; the LIMIT inside the
+-- materialized CTE fences the planner so no more rows are locked than needed.
+create or replace function pgqueue.dequeue(
+    worker text,
+    queues text[] default null,
+    batch_size integer default 1,
+    lease interval default null
+)
+returns setof pgqueue.job
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_now timestamptz := pgqueue._now();
+    v_queues text[];
+begin
+    if dequeue.worker is null or pg_catalog.btrim(dequeue.worker) = '' then
+        raise exception 'worker must not be empty' using errcode = '22023';
+    end if;
+    if dequeue.batch_size is null or dequeue.batch_size < 1 then
+        raise exception 'batch_size must be at least 1 (got %)', coalesce(dequeue.batch_size::text, 'NULL')
+            using errcode = '22023';
+    end if;
+    if dequeue.lease <= interval '0' then
+        raise exception 'lease must be positive (got %)', dequeue.lease using errcode = '22023';
+    end if;
+
+    -- Every job's queue has a row in pgqueue.queues, so the queues to look in
+    -- come from that small table: the ones asked for (all when NULL), unpaused.
+    select pg_catalog.array_agg(q.name order by q.name) into v_queues
+    from pgqueue.queues as q
+    where not q.paused
+        and (dequeue.queues is null or q.name = any(dequeue.queues));
+    if v_queues is null then
+        return;
+    end if;
+
+    return query
+    with candidates as materialized (
+        select c.id, c.priority, c.run_at
+        from pg_catalog.unnest(v_queues) as u (name)
+        cross join lateral (
+            select j.id, j.priority, j.run_at
+            from pgqueue.jobs as j
+            where j.state = 'pending'
+                and j.queue = u.name
+                and j.run_at <= v_now
+                and (j.expires_at is null or j.expires_at > v_now)
+            order by j.priority desc, j.run_at asc, j.id asc
+            limit dequeue.batch_size
+            for update skip locked
+        ) as c
+        order by c.priority desc, c.run_at asc, c.id asc
+        limit dequeue.batch_size
+    ),
+
+    claimed as (
+        update pgqueue.jobs as j
+        set
+            state = 'processing',
+            attempt = j.attempt + 1,
+            locked_by = dequeue.worker,
+            locked_at = v_now,
+            lease_expires_at = v_now + coalesce(dequeue.lease, q.lease)
+        from candidates as c, pgqueue.queues as q
+        where j.id = c.id and q.name = j.queue
+        returning j.*
+    )
+
+    select
+        c.id, c.queue, c.task, c.payload, c.priority, c.attempt, c.max_retries, c.run_at,
+        c.created_at, c.expires_at, c.dedup_key, c.locked_by, c.lease_expires_at
+    from claimed as c
+    order by c.priority desc, c.run_at asc, c.id asc;
+end;
+$$;
+
+comment on function pgqueue.dequeue(text, text[], integer, interval) is
+'Claim up to batch_size due jobs (highest priority, then oldest run_at) for worker: they become processing with attempt incremented and a lease of lease (NULL: the queue''s). queues NULL means every queue; paused queues and expired jobs are skipped.';
+
+revoke all on function pgqueue.dequeue(text, text[], integer, interval) from public;
+grant execute on function pgqueue.dequeue(text, text[], integer, interval) to pgqueue_worker;
