@@ -160,6 +160,22 @@ comment on column pgqueue.jobs.errors is 'Error history: one {attempt, at, error
 revoke all on table pgqueue.jobs from public;
 grant select on table pgqueue.jobs to pgqueue_admin;
 
+-- sql/src/extension_dump.sql
+-- Installed as an extension, pgqueue's tables belong to it, and pg_dump would
+-- leave out their rows (and the id sequence's position) unless told to keep
+-- them: a backup must keep the jobs. A plain install needs nothing, and the
+-- plain script refuses to run where the extension exists, so this is a no-op
+-- there.
+do $extension_dump$
+begin
+    if exists (select from pg_catalog.pg_extension as e where e.extname = 'pgqueue') then
+        perform pg_catalog.pg_extension_config_dump('pgqueue.queues', '');
+        perform pg_catalog.pg_extension_config_dump('pgqueue.jobs', '');
+        perform pg_catalog.pg_extension_config_dump('pgqueue.jobs_id_seq', '');
+    end if;
+end
+$extension_dump$;
+
 -- sql/src/types/job.sql
 -- What dequeue hands a worker: the job's identity, its arguments and the
 -- attempt bookkeeping a handler may want. A type of its own, so the table can
