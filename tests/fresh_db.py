@@ -58,7 +58,7 @@ def drop_database(dbname: str, base: str | None = None) -> None:
 def install(dsn: str) -> None:
     """Run the plain install script, as `psql -f` would."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(INSTALL_SCRIPT.read_text())  # type: ignore[arg-type]
+        conn.execute(INSTALL_SCRIPT.read_bytes())
 
 
 def main() -> None:
