@@ -560,8 +560,12 @@ $$;
 comment on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) is
 'Enqueue a job and return its id. run_at or delay (not both) postpone it; max_retries NULL takes the queue''s default; with dedup_key, a pending or processing job of the same queue and key is returned instead of a new one. Call it inside your own transaction: the job exists only if that commits.';
 
-revoke all on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) from public;
-grant execute on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) to pgqueue_producer;
+revoke all on function pgqueue.enqueue(
+    text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz
+) from public;
+grant execute on function pgqueue.enqueue(
+    text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz
+) to pgqueue_producer;
 
 -- sql/src/functions/enqueue_many.sql
 -- Bulk enqueue: one statement inserts every job, one notification wakes the
@@ -1173,7 +1177,9 @@ comment on function pgqueue.configure_queue(text, integer, interval, interval, i
 'Set a queue''s defaults: max_retries, backoff_base, backoff_max, lease, retention, cleanup_strategy (delete or archive). NULL leaves a setting unchanged.';
 
 revoke all on function pgqueue.configure_queue(text, integer, interval, interval, interval, interval, text) from public;
-grant execute on function pgqueue.configure_queue(text, integer, interval, interval, interval, interval, text) to pgqueue_admin;
+grant execute on function pgqueue.configure_queue(
+    text, integer, interval, interval, interval, interval, text
+) to pgqueue_admin;
 
 -- sql/src/functions/pause.sql
 -- Stops dequeue from handing out the queue's jobs; enqueue goes on, and jobs

@@ -63,4 +63,6 @@ comment on function pgqueue.configure_queue(text, integer, interval, interval, i
 'Set a queue''s defaults: max_retries, backoff_base, backoff_max, lease, retention, cleanup_strategy (delete or archive). NULL leaves a setting unchanged.';
 
 revoke all on function pgqueue.configure_queue(text, integer, interval, interval, interval, interval, text) from public;
-grant execute on function pgqueue.configure_queue(text, integer, interval, interval, interval, interval, text) to pgqueue_admin;
+grant execute on function pgqueue.configure_queue(
+    text, integer, interval, interval, interval, interval, text
+) to pgqueue_admin;

@@ -85,5 +85,9 @@ $$;
 comment on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) is
 'Enqueue a job and return its id. run_at or delay (not both) postpone it; max_retries NULL takes the queue''s default; with dedup_key, a pending or processing job of the same queue and key is returned instead of a new one. Call it inside your own transaction: the job exists only if that commits.';
 
-revoke all on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) from public;
-grant execute on function pgqueue.enqueue(text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz) to pgqueue_producer;
+revoke all on function pgqueue.enqueue(
+    text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz
+) from public;
+grant execute on function pgqueue.enqueue(
+    text, jsonb, text, integer, timestamptz, interval, integer, text, timestamptz
+) to pgqueue_producer;
