@@ -177,6 +177,9 @@ commit;
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a committed script is out of date")
+    parser.add_argument(
+        "--release", action="store_true", help="record the current version in sql/RELEASES (freezes its scripts)"
+    )
     args = parser.parse_args()
 
     version = current_version()
@@ -211,6 +214,13 @@ def main() -> int:
     for path in stale:
         path.write_text(scripts[path])
         print(f"wrote {path.relative_to(SQL.parent)}")
+    if args.release and version not in releases:
+        with RELEASES.open("a") as out:
+            if not releases:
+                out.write("# Released versions and the sha256 of their scripts (sql/build.py --release).\n")
+                out.write("# A released script is never edited: change SQL in a new version.\n")
+            out.write(f"{version} {release_digest(version)}\n")
+        print(f"released {version}")
     return 0
 
 
