@@ -183,6 +183,9 @@ def main() -> int:
     args = parser.parse_args()
 
     version = current_version()
+    if f"'{version}'" not in (SRC / "functions" / "version.sql").read_text():
+        print(f"sql: sql/src/functions/version.sql must return '{version}' (pgqueue.control)", file=sys.stderr)
+        return 1
     releases = released()
     versions = sorted(
         {p.name[len("pgqueue--") : -len(".sql")] for p in SQL.glob("pgqueue--*.sql") if "--" not in p.name[9:]}
