@@ -1,0 +1,325 @@
+"""``Client`` and ``AsyncClient``: enqueue jobs and manage them, one SQL call per method.
+
+Both are thin: the arguments are checked and encoded by :mod:`pgqueue._common`,
+the statements are in :mod:`pgqueue.queries`, and the two classes differ only in
+whether they wait for the database with ``await``.
+
+A client takes a conninfo string, and then owns a small connection pool that it
+opens on first use (or on ``open()`` / entering ``with``) and closes on
+``close()``; or an existing pool, which it uses but never opens or closes.
+
+Methods that take ``conn=`` run on that connection, inside the caller's
+transaction, and do not commit: the job exists only if the caller's own writes
+commit with it (the transactional outbox). Without ``conn`` the call runs on a
+pooled connection and commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import BaseRowFactory, class_row, scalar_row
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+from pgqueue import queries
+from pgqueue._common import (
+    enqueue_many_params,
+    enqueue_params,
+    job_id_params,
+    stats_params,
+    translate_errors,
+)
+from pgqueue.errors import InvalidArgument, PgQueueError
+from pgqueue.models import EnqueueArgs, QueueStats
+
+__all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+
+# The pool a client opens for a conninfo: enqueueing is short, so a few
+# connections serve many threads or tasks.
+POOL_MIN_SIZE = 1
+POOL_MAX_SIZE = 4
+
+
+def _closed_error() -> PgQueueError:
+    return PgQueueError("the client is closed")
+
+
+def _run(
+    conn: psycopg.Connection[Any], query: str, params: Mapping[str, Any], rows: BaseRowFactory[T]
+) -> list[T]:
+    with conn.cursor(row_factory=rows) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+async def _arun(
+    conn: psycopg.AsyncConnection[Any], query: str, params: Mapping[str, Any], rows: BaseRowFactory[T]
+) -> list[T]:
+    async with conn.cursor(row_factory=rows) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+class Client:
+    """A synchronous pgqueue client; safe to share between threads."""
+
+    def __init__(self, conninfo_or_pool: str | ConnectionPool[Any]) -> None:
+        self._pool: ConnectionPool[Any]
+        if isinstance(conninfo_or_pool, str):
+            self._pool = ConnectionPool(
+                conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue"
+            )
+            self._owns_pool = True
+        elif isinstance(conninfo_or_pool, ConnectionPool):
+            self._pool = conninfo_or_pool
+            self._owns_pool = False
+        else:
+            raise InvalidArgument(
+                "Client takes a conninfo str or a psycopg_pool.ConnectionPool "
+                f"(got {type(conninfo_or_pool).__name__})"
+            )
+        self._opened = not self._owns_pool
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        """Open the pool the client owns (done on first use otherwise)."""
+        with self._lock:
+            if self._closed:
+                raise _closed_error()
+            if not self._opened:
+                self._pool.open()
+                self._opened = True
+
+    def close(self) -> None:
+        """Close the pool the client owns; a pool it was given stays open."""
+        with self._lock:
+            if self._owns_pool and not self._closed:
+                self._pool.close()
+            self._closed = True
+
+    def __enter__(self) -> Client:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if not self._opened or self._closed:
+            self.open()
+        with self._pool.connection() as conn:
+            yield conn
+
+    def _fetch(
+        self,
+        query: str,
+        params: Mapping[str, Any],
+        rows: BaseRowFactory[T],
+        conn: psycopg.Connection[Any] | None = None,
+    ) -> list[T]:
+        with translate_errors():
+            if conn is not None:
+                return _run(conn, query, params, rows)
+            with self._connection() as pooled:
+                return _run(pooled, query, params, rows)
+
+    def enqueue(
+        self,
+        task: str,
+        payload: Any = None,
+        *,
+        queue: str = "default",
+        priority: int = 0,
+        delay: timedelta | float | None = None,
+        run_at: datetime | None = None,
+        max_retries: int | None = None,
+        dedup_key: str | None = None,
+        expires_at: datetime | None = None,
+        conn: psycopg.Connection[Any] | None = None,
+    ) -> int:
+        """Enqueue a job and return its id (an existing job's id when ``dedup_key`` is taken).
+
+        ``payload`` is any JSON-serializable value (None: ``{}``). ``delay`` (a
+        timedelta or seconds) or ``run_at`` (not both) postpone the job;
+        ``max_retries`` None takes the queue's default. With ``conn``, the job is
+        inserted in that connection's transaction, which the caller commits.
+        """
+        params = enqueue_params(
+            task=task,
+            payload=payload,
+            queue=queue,
+            priority=priority,
+            delay=delay,
+            run_at=run_at,
+            max_retries=max_retries,
+            dedup_key=dedup_key,
+            expires_at=expires_at,
+        )
+        (job_id,) = self._fetch(queries.ENQUEUE, params, scalar_row, conn)
+        return int(job_id)
+
+    def enqueue_many(
+        self,
+        jobs: Sequence[Mapping[str, Any]] | Sequence[EnqueueArgs],
+        *,
+        conn: psycopg.Connection[Any] | None = None,
+    ) -> list[int]:
+        """Enqueue many jobs in one statement; their ids in input order.
+
+        Each job is an :class:`EnqueueArgs` or a mapping whose keys are
+        ``enqueue``'s parameter names. No jobs, no call.
+        """
+        params = enqueue_many_params(jobs)
+        if params["jobs"] == "[]":
+            return []
+        return [int(job_id) for job_id in self._fetch(queries.ENQUEUE_MANY, params, scalar_row, conn)]
+
+    def cancel(self, job_id: int) -> bool:
+        """Cancel a pending job; False (and no change) if it is not pending."""
+        (cancelled,) = self._fetch(queries.CANCEL, job_id_params(job_id), scalar_row)
+        return bool(cancelled)
+
+    def retry(self, job_id: int) -> bool:
+        """Make a failed, cancelled or expired job pending again, due now; False otherwise."""
+        (retried,) = self._fetch(queries.RETRY, job_id_params(job_id), scalar_row)
+        return bool(retried)
+
+    def stats(self, queue: str | None = None) -> list[QueueStats]:
+        """Job counts of one queue, or of every queue when None, ordered by queue name."""
+        return self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))
+
+
+class AsyncClient:
+    """The asyncio twin of :class:`Client`: the same methods, awaited."""
+
+    def __init__(self, conninfo_or_pool: str | AsyncConnectionPool[Any]) -> None:
+        self._pool: AsyncConnectionPool[Any]
+        if isinstance(conninfo_or_pool, str):
+            self._pool = AsyncConnectionPool(
+                conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue"
+            )
+            self._owns_pool = True
+        elif isinstance(conninfo_or_pool, AsyncConnectionPool):
+            self._pool = conninfo_or_pool
+            self._owns_pool = False
+        else:
+            raise InvalidArgument(
+                "AsyncClient takes a conninfo str or a psycopg_pool.AsyncConnectionPool "
+                f"(got {type(conninfo_or_pool).__name__})"
+            )
+        self._opened = not self._owns_pool
+        self._closed = False
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Open the pool the client owns (done on first use otherwise)."""
+        async with self._lock:
+            if self._closed:
+                raise _closed_error()
+            if not self._opened:
+                await self._pool.open()
+                self._opened = True
+
+    async def close(self) -> None:
+        """Close the pool the client owns; a pool it was given stays open."""
+        async with self._lock:
+            if self._owns_pool and not self._closed:
+                await self._pool.close()
+            self._closed = True
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        if not self._opened or self._closed:
+            await self.open()
+        async with self._pool.connection() as conn:
+            yield conn
+
+    async def _fetch(
+        self,
+        query: str,
+        params: Mapping[str, Any],
+        rows: BaseRowFactory[T],
+        conn: psycopg.AsyncConnection[Any] | None = None,
+    ) -> list[T]:
+        with translate_errors():
+            if conn is not None:
+                return await _arun(conn, query, params, rows)
+            async with self._connection() as pooled:
+                return await _arun(pooled, query, params, rows)
+
+    async def enqueue(
+        self,
+        task: str,
+        payload: Any = None,
+        *,
+        queue: str = "default",
+        priority: int = 0,
+        delay: timedelta | float | None = None,
+        run_at: datetime | None = None,
+        max_retries: int | None = None,
+        dedup_key: str | None = None,
+        expires_at: datetime | None = None,
+        conn: psycopg.AsyncConnection[Any] | None = None,
+    ) -> int:
+        """See :meth:`Client.enqueue`."""
+        params = enqueue_params(
+            task=task,
+            payload=payload,
+            queue=queue,
+            priority=priority,
+            delay=delay,
+            run_at=run_at,
+            max_retries=max_retries,
+            dedup_key=dedup_key,
+            expires_at=expires_at,
+        )
+        (job_id,) = await self._fetch(queries.ENQUEUE, params, scalar_row, conn)
+        return int(job_id)
+
+    async def enqueue_many(
+        self,
+        jobs: Sequence[Mapping[str, Any]] | Sequence[EnqueueArgs],
+        *,
+        conn: psycopg.AsyncConnection[Any] | None = None,
+    ) -> list[int]:
+        """See :meth:`Client.enqueue_many`."""
+        params = enqueue_many_params(jobs)
+        if params["jobs"] == "[]":
+            return []
+        return [int(job_id) for job_id in await self._fetch(queries.ENQUEUE_MANY, params, scalar_row, conn)]
+
+    async def cancel(self, job_id: int) -> bool:
+        """See :meth:`Client.cancel`."""
+        (cancelled,) = await self._fetch(queries.CANCEL, job_id_params(job_id), scalar_row)
+        return bool(cancelled)
+
+    async def retry(self, job_id: int) -> bool:
+        """See :meth:`Client.retry`."""
+        (retried,) = await self._fetch(queries.RETRY, job_id_params(job_id), scalar_row)
+        return bool(retried)
+
+    async def stats(self, queue: str | None = None) -> list[QueueStats]:
+        """See :meth:`Client.stats`."""
+        return await self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))

@@ -1,0 +1,48 @@
+"""The values pgqueue's client takes and returns: frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+__all__ = ["EnqueueArgs", "QueueStats"]
+
+
+@dataclass(frozen=True)
+class EnqueueArgs:
+    """One job for ``enqueue_many``: the arguments of ``enqueue``, same names and defaults.
+
+    ``delay`` is a ``timedelta`` or seconds; ``run_at`` and ``expires_at`` are
+    timezone-aware datetimes; ``max_retries`` None means the queue's default.
+    """
+
+    task: str
+    payload: Any = None
+    queue: str = "default"
+    priority: int = 0
+    delay: timedelta | float | None = None
+    run_at: datetime | None = None
+    max_retries: int | None = None
+    dedup_key: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Job counts of one queue, a row of ``pgqueue.stats``.
+
+    ``pending`` counts jobs due now and ``scheduled`` those waiting for a future
+    ``run_at`` (the two are disjoint); ``oldest_pending_age`` is how long the
+    oldest due job has waited, None when none is due.
+    """
+
+    queue: str
+    pending: int
+    scheduled: int
+    processing: int
+    done: int
+    failed: int
+    cancelled: int
+    expired: int
+    oldest_pending_age: timedelta | None
