@@ -7,8 +7,9 @@ Outputs, all committed so a DBA needs no build step:
   (``default_version`` in ``pgqueue.control``): every file of ``src/files.txt``.
 * ``pgqueue--A--B.sql``: the extension upgrade from the previous release A to
   the current version B: ``upgrades/A--B.sql`` (hand-written changes to tables,
-  types and dropped functions) followed by every function file, which are all
-  ``create or replace``.
+  types and dropped functions; a line ``-- @include tables/new.sql`` pulls in a
+  new object's source file) followed by every function and view file, which
+  are all ``create or replace``.
 * ``pgqueue-install.sql``: the plain script for ``psql -f``. It installs the
   oldest release, then runs each upgrade in order, skipping the steps the
   database already has, in one transaction under an advisory lock.
@@ -66,6 +67,16 @@ def concat(files: list[str]) -> str:
     return "\n".join(parts)
 
 
+def expand_includes(text: str) -> str:
+    """Replace each line `-- @include <file>` of an upgrade script by that file of sql/src,
+    so a new table or type is written once, in sql/src, and the upgrade creates it from there."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        match = re.match(r"^-- @include (\S+)\s*$", line)
+        out.append(concat([match.group(1)]) if match else line)
+    return "".join(out)
+
+
 def released() -> dict[str, str]:
     """Released version -> sha256 of its scripts, from sql/RELEASES."""
     result: dict[str, str] = {}
@@ -103,8 +114,8 @@ def generated(version: str, versions: list[str]) -> dict[Path, str]:
         upgrade = SQL / "upgrades" / f"{previous}--{version}.sql"
         if not upgrade.exists():
             sys.exit(f"missing {upgrade.relative_to(SQL.parent)}: the changes from {previous} to {version}")
-        functions = [name for name in source_files() if name.startswith("functions/")]
-        text = f"-- sql/upgrades/{upgrade.name}\n{upgrade.read_text().strip()}\n\n" + concat(functions)
+        functions = [name for name in source_files() if name.startswith(("functions/", "views/"))]
+        text = f"-- sql/upgrades/{upgrade.name}\n{expand_includes(upgrade.read_text()).strip()}\n\n" + concat(functions)
         out[SQL / f"pgqueue--{previous}--{version}.sql"] = header + text
     return out
 
