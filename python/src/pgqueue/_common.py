@@ -196,7 +196,7 @@ def _job_arguments(index: int, job: object) -> dict[str, Any]:
     return dict(job)
 
 
-def enqueue_many_params(jobs: Sequence[Mapping[str, Any]] | Sequence[EnqueueArgs]) -> dict[str, Any]:
+def enqueue_many_params(jobs: Sequence[Mapping[str, Any] | EnqueueArgs]) -> dict[str, Any]:
     """The parameters of ``queries.ENQUEUE_MANY``: every job checked like ``enqueue``'s arguments."""
     if isinstance(jobs, str | bytes | bytearray | Mapping) or not isinstance(jobs, Iterable):
         raise InvalidArgument(f"jobs must be a sequence of mappings or EnqueueArgs (got {_type_name(jobs)})")

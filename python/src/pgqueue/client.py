@@ -173,7 +173,7 @@ class Client:
 
     def enqueue_many(
         self,
-        jobs: Sequence[Mapping[str, Any]] | Sequence[EnqueueArgs],
+        jobs: Sequence[Mapping[str, Any] | EnqueueArgs],
         *,
         conn: psycopg.Connection[Any] | None = None,
     ) -> list[int]:
@@ -300,7 +300,7 @@ class AsyncClient:
 
     async def enqueue_many(
         self,
-        jobs: Sequence[Mapping[str, Any]] | Sequence[EnqueueArgs],
+        jobs: Sequence[Mapping[str, Any] | EnqueueArgs],
         *,
         conn: psycopg.AsyncConnection[Any] | None = None,
     ) -> list[int]:
