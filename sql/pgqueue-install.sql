@@ -268,22 +268,33 @@ comment on type pgqueue._enqueue_args is
 -- sql/src/functions/_now.sql
 -- The one clock every pgqueue function reads. In production it is now(): the
 -- transaction's start, so every row a statement touches shares one time. Tests
--- move it without sleeping by setting pgqueue.fake_now for their transaction.
+-- move it without sleeping by setting pgqueue.fake_now. Any role can set a
+-- custom setting, and a fake clock would let a worker claim jobs before their
+-- run_at, so it is honoured only in a superuser's session and refused
+-- elsewhere.
 create or replace function pgqueue._now()
 returns timestamptz
-language sql
+language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select coalesce(
-        nullif(pg_catalog.current_setting('pgqueue.fake_now', true), '')::timestamptz,
-        pg_catalog.now()
-    )
+declare
+    v_fake text := pg_catalog.current_setting('pgqueue.fake_now', true);
+begin
+    if v_fake is null or v_fake = '' then
+        return pg_catalog.now();
+    end if;
+    if not (select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user) then
+        raise exception 'pgqueue.fake_now is for tests and may only be set by a superuser'
+            using errcode = '42501';
+    end if;
+    return v_fake::timestamptz;
+end;
 $$;
 
 comment on function pgqueue._now() is
-'Internal: the current time for pgqueue, now() unless the setting pgqueue.fake_now holds a timestamp (tests).';
+'Internal: the current time for pgqueue, now() unless a superuser session set pgqueue.fake_now to a timestamp (tests).';
 
 revoke all on function pgqueue._now() from public;
 
@@ -450,11 +461,11 @@ begin
             using errcode = '22023';
     end if;
     if backoff.base is null or backoff.base < interval '0' then
-        raise exception 'base must not be negative (got %)', coalesce(backoff.base::text, 'NULL')
+        raise exception 'base must be an interval of zero or more (got %)', coalesce(backoff.base::text, 'NULL')
             using errcode = '22023';
     end if;
     if backoff.cap is null or backoff.cap < interval '0' then
-        raise exception 'cap must not be negative (got %)', coalesce(backoff.cap::text, 'NULL')
+        raise exception 'cap must be an interval of zero or more (got %)', coalesce(backoff.cap::text, 'NULL')
             using errcode = '22023';
     end if;
 
@@ -1064,7 +1075,8 @@ grant execute on function pgqueue.cancel(bigint) to pgqueue_admin;
 
 -- sql/src/functions/retry.sql
 -- Re-runs a dead-lettered (failed), cancelled or expired job now, with its
--- retries counted afresh. The error history is kept.
+-- retries counted afresh and a passed expires_at cleared. The error history
+-- is kept.
 create or replace function pgqueue.retry(job_id bigint)
 returns boolean
 language plpgsql
@@ -1089,7 +1101,9 @@ begin
         locked_by = null,
         locked_at = null,
         lease_expires_at = null,
-        result = null
+        result = null,
+        -- An expiry that has passed would keep the job from ever running.
+        expires_at = case when j.expires_at <= v_now then null else j.expires_at end
     where j.id = retry.job_id and j.state in ('failed', 'cancelled', 'expired')
     returning j.queue into v_queue;
 

@@ -20,11 +20,11 @@ begin
             using errcode = '22023';
     end if;
     if backoff.base is null or backoff.base < interval '0' then
-        raise exception 'base must not be negative (got %)', coalesce(backoff.base::text, 'NULL')
+        raise exception 'base must be an interval of zero or more (got %)', coalesce(backoff.base::text, 'NULL')
             using errcode = '22023';
     end if;
     if backoff.cap is null or backoff.cap < interval '0' then
-        raise exception 'cap must not be negative (got %)', coalesce(backoff.cap::text, 'NULL')
+        raise exception 'cap must be an interval of zero or more (got %)', coalesce(backoff.cap::text, 'NULL')
             using errcode = '22023';
     end if;
 

@@ -1,5 +1,6 @@
 -- Re-runs a dead-lettered (failed), cancelled or expired job now, with its
--- retries counted afresh. The error history is kept.
+-- retries counted afresh and a passed expires_at cleared. The error history
+-- is kept.
 create or replace function pgqueue.retry(job_id bigint)
 returns boolean
 language plpgsql
@@ -24,7 +25,9 @@ begin
         locked_by = null,
         locked_at = null,
         lease_expires_at = null,
-        result = null
+        result = null,
+        -- An expiry that has passed would keep the job from ever running.
+        expires_at = case when j.expires_at <= v_now then null else j.expires_at end
     where j.id = retry.job_id and j.state in ('failed', 'cancelled', 'expired')
     returning j.queue into v_queue;
 
