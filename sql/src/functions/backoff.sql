@@ -1,6 +1,9 @@
 -- Exponential backoff with jitter: base * 2^(attempt - 1), capped at cap, plus
 -- up to 25 % random jitter so jobs that failed together do not retry together.
--- Computed in seconds as double precision, so a large attempt cannot overflow.
+-- Computed in seconds as double precision with the exponent clamped at 100, so
+-- a large attempt cannot overflow: 2^100 times even a 1-microsecond base is far
+-- beyond any interval cap, while 2^100 times the longest interval is far within
+-- double precision (2^1000 overflowed for a base over about a year).
 create or replace function pgqueue.backoff(
     attempt integer,
     base interval default interval '1 second',
@@ -30,7 +33,7 @@ begin
 
     v_seconds := least(
         pg_catalog.date_part('epoch', backoff.cap),
-        pg_catalog.date_part('epoch', backoff.base) * 2.0 ^ least(backoff.attempt - 1, 1000)
+        pg_catalog.date_part('epoch', backoff.base) * 2.0 ^ least(backoff.attempt - 1, 100)
     );
     return pg_catalog.make_interval(secs => v_seconds * (1.0 + 0.25 * pg_catalog.random()));
 end;
