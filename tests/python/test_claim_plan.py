@@ -1,0 +1,67 @@
+"""The claim stays on the partial index however many finished jobs the table keeps.
+
+auto_explain logs the plan of every statement inside pgqueue.dequeue to the
+client, so the test checks the statement the function really runs, both as a
+custom plan (its first executions) and as the generic plan PL/pgSQL switches to.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from pgqueue import Client
+
+FINISHED_JOBS = 100_000
+
+
+@pytest.fixture
+def crowded_dsn(dsn: str, client: Client) -> str:
+    """A database with 100,000 done jobs and 10 pending ones, analyzed."""
+    client.enqueue_many([{"task": "task:fresh", "priority": n % 3} for n in range(10)])
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            """
+            insert into pgqueue.jobs (
+                run_at, created_at, finished_at, max_retries, attempt, state, queue, task
+            )
+            select t, t, t, 5, 1, 'done', 'default', 'task:old'
+            from generate_series(1, %s) as n
+            cross join lateral (select now() - n * interval '1 second' as t) as at (t)
+            """,
+            [FINISHED_JOBS],
+        )
+        conn.execute("analyze pgqueue.jobs")
+    return dsn
+
+
+def claim_plans(dsn: str, plan_cache_mode: str, claims: int) -> list[str]:
+    """The plans auto_explain logged for dequeue's claim statement, one per call."""
+    plans: list[str] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.add_notice_handler(
+            lambda diag: (
+                plans.append(diag.message_primary or "")
+                if "skip locked" in (diag.message_primary or "")
+                else None
+            )
+        )
+        conn.execute("load 'auto_explain'")
+        conn.execute("set auto_explain.log_min_duration = 0")
+        conn.execute("set auto_explain.log_nested_statements = on")
+        conn.execute("set client_min_messages = log")
+        conn.execute(f"set plan_cache_mode = {plan_cache_mode}")
+        for _ in range(claims):
+            rows = conn.execute("select id from pgqueue.dequeue(worker => 'w', batch_size => 1)").fetchall()
+            assert len(rows) == 1, "a pending job is claimed"
+    return plans
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+def test_dequeue_claims_through_the_partial_claim_index(crowded_dsn: str, plan_cache_mode: str) -> None:
+    plans = claim_plans(crowded_dsn, plan_cache_mode, claims=3)
+
+    assert len(plans) == 3, "auto_explain logged the claim statement of every call"
+    for plan in plans:
+        assert "jobs_claim_idx" in plan, plan
+        assert "Seq Scan on jobs" not in plan, plan

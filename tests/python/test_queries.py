@@ -1,0 +1,52 @@
+"""The package's statements keep to the contract: one pgqueue.* call each, named notation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgqueue import queries
+
+STATEMENTS = {
+    name: value for name, value in vars(queries).items() if name.isupper() and isinstance(value, str)
+}
+
+
+def test_the_package_has_statements() -> None:
+    assert {"ENQUEUE", "ENQUEUE_MANY", "CANCEL", "RETRY", "STATS"} <= STATEMENTS.keys()
+
+
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
+def test_statement_is_one_named_call_of_an_installed_function(
+    name: str, db: psycopg.Connection[dict[str, Any]]
+) -> None:
+    statement = STATEMENTS[name]
+
+    assert statement.lstrip().lower().startswith("select"), "a statement only calls a function"
+    references = re.findall(r"pgqueue\.\w+", statement)
+    assert len(references) == 1, f"one pgqueue object per statement, and no table: {references}"
+    function = references[0].removeprefix("pgqueue.")
+    assert f"pgqueue.{function}(" in statement, "the reference is a function call"
+
+    placeholders = re.findall(r"%\((\w+)\)s", statement)
+    named = re.findall(r"(\w+) => %\((\w+)\)s", statement)
+    assert len(named) == len(placeholders), "every argument is passed in named notation"
+    assert all(argument == placeholder for argument, placeholder in named), (
+        "a placeholder is named as its parameter"
+    )
+
+    row = db.execute(
+        """
+        select array_agg(distinct a.name) as names
+        from pg_proc as p
+        cross join lateral unnest(p.proargnames) as a (name)
+        where p.pronamespace = 'pgqueue'::regnamespace and p.proname = %s
+        """,
+        [function],
+    ).fetchone()
+    assert row is not None
+    assert row["names"] is not None, f"pgqueue.{function} is installed"
+    assert {argument for argument, _ in named} <= set(row["names"]), "every argument is a parameter name"
