@@ -316,7 +316,9 @@ begin
     if not found then
         -- A concurrent first enqueue to the same queue waits here for the other
         -- insert, then finds its row.
-        insert into pgqueue.queues as q (name) values (_queue.name)
+        -- Timestamps come from pgqueue._now(), like every other pgqueue time.
+        insert into pgqueue.queues as q (name, created_at, updated_at)
+        values (_queue.name, pgqueue._now(), pgqueue._now())
         on conflict do nothing;
         select q.* into strict v_queue from pgqueue.queues as q where q.name = _queue.name;
     end if;
