@@ -172,7 +172,8 @@ def test_late_worker_is_fenced_out_after_its_job_is_rescued_and_reclaimed(
     dsn: str, client: Client, db: DictConnection, read_job: ReadJob
 ) -> None:
     job_id = client.enqueue("task:slow")
-    has_rescue = db.execute("select to_regprocedure('pgqueue.rescue()') is not null as yes").fetchone()
+    row = db.execute("select to_regprocedure('pgqueue.rescue()') is not null as installed").fetchone()
+    rescued_by_pgqueue = row is not None and row["installed"]
     with psycopg.connect(dsn, autocommit=True) as a, psycopg.connect(dsn) as b:
         assert claim(a, "A") == job_id
         a_pid = a.info.backend_pid
@@ -180,7 +181,7 @@ def test_late_worker_is_fenced_out_after_its_job_is_rescued_and_reclaimed(
         # B's transaction moves the clock past A's lease, takes the job back
         # and claims it, but has not committed when A, late, completes it.
         _move_clock(b, "1 hour")
-        if has_rescue and has_rescue["yes"]:
+        if rescued_by_pgqueue:
             assert b.execute("select pgqueue.rescue()").fetchone() == (1,)
         else:
             # Until pgqueue.rescue() is installed: what it does to a stuck job.
@@ -202,6 +203,8 @@ def test_late_worker_is_fenced_out_after_its_job_is_rescued_and_reclaimed(
 
     job = read_job(job_id)
     assert (job["state"], job["locked_by"], job["attempt"], job["result"]) == ("processing", "B", 2, None)
+    if rescued_by_pgqueue:
+        assert [e["error"] for e in job["errors"]] == ["lease expired"]
     with psycopg.connect(dsn, autocommit=True) as b_again:
         assert b_again.execute("select pgqueue.complete(%s, 'B')", [job_id]).fetchone() == (True,)
     assert read_job(job_id)["state"] == "done"
