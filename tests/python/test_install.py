@@ -15,11 +15,10 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import fresh_db
 import psycopg
 import pytest
 from psycopg import sql
-
-import fresh_db
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "sql"
@@ -124,7 +123,9 @@ def release_body(version: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("\\echo"))
 
 
-NO_EARLIER_RELEASE = pytest.param(None, marks=pytest.mark.skip(reason="no release before the current one yet"))
+NO_EARLIER_RELEASE = pytest.param(
+    None, marks=pytest.mark.skip(reason="no release before the current one yet")
+)
 
 NewDb = Callable[[str], str]
 
@@ -170,14 +171,17 @@ def test_plain_script_installs_and_runs_again_without_change(new_db: NewDb) -> N
 def test_three_plain_installs_at_once_leave_one_working_schema(new_db: NewDb) -> None:
     dsn = new_db("concurrent")
     command = ["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(SQL / "pgqueue-install.sql")]
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in processes]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in processes]
     assert [code for _, _, code in results] == [0, 0, 0], [err for _, err, _ in results]
     assert version_of(dsn) == CURRENT_VERSION
     with psycopg.connect(dsn) as conn:
         job_id = conn.execute("select pgqueue.enqueue('task:after:install')").fetchone()
         claimed = conn.execute("select id from pgqueue.dequeue('w')").fetchall()
-    assert job_id is not None and claimed == [(job_id[0],)]
+    assert job_id is not None
+    assert claimed == [(job_id[0],)]
 
 
 def test_make_install_sql_installs_with_psql_alone(new_db: NewDb) -> None:
@@ -205,7 +209,9 @@ def test_plain_script_refuses_a_database_with_a_newer_version(new_db: NewDb) -> 
     dsn = new_db("newer")
     assert psql_install(dsn).returncode == 0
     with psycopg.connect(dsn) as conn:
-        conn.execute("create or replace function pgqueue.version() returns text language sql as $$ select '99.0.0' $$")
+        conn.execute(
+            "create or replace function pgqueue.version() returns text language sql as $$ select '99.0.0' $$"
+        )
     result = psql_install(dsn)
     assert result.returncode != 0
     assert "pgqueue 99.0.0" in result.stderr
