@@ -1,13 +1,14 @@
 -- pgqueue.enqueue: defaults, named notation, delays, per-queue max_retries,
 -- deduplication, and the 22023 errors that leave nothing behind.
 begin;
-select plan(34);
+select plan(35);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
 select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
 
--- The job enqueued with a task name (each test uses its own): pg_temp.job('t:x').run_at.
+-- The newest job with this task name (each scenario uses its own task names),
+-- read as (pg_temp.job('t:x')).run_at.
 create function pg_temp.job(task text)
 returns pgqueue.jobs
 language sql
@@ -271,6 +272,20 @@ select is_empty(
     $$select from pgqueue.queues as q where q.name = 'never-created'$$,
     'A refused enqueue does not create its queue.'
 );
+
+-- The real clock ----------------------------------------------------------------
+
+-- Without pgqueue.fake_now, pgqueue's clock is the transaction's now().
+select set_config('pgqueue.fake_now', '', true);
+select pgqueue.enqueue('t:real-clock', delay => '1 minute');
+
+select results_eq(
+    $$select j.created_at, j.run_at from pgqueue.jobs as j where j.task = 't:real-clock'$$,
+    $$values (now(), now() + interval '1 minute')$$,
+    'Without the test clock, created_at is now() and run_at is now() + delay.'
+);
+
+select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
 
 -- Ids and queues -------------------------------------------------------------
 

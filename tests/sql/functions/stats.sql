@@ -8,7 +8,8 @@ set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
 select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
 
--- The job enqueued with a task name (each test uses its own): pg_temp.job('t:x').run_at.
+-- The newest job with this task name (each scenario uses its own task names),
+-- read as (pg_temp.job('t:x')).run_at.
 create function pg_temp.job(task text)
 returns pgqueue.jobs
 language sql
