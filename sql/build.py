@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -138,7 +139,7 @@ def install_script(version: str, versions: list[str], scripts: dict[Path, str]) 
         f"        v_installed := '{oldest}';\n"
         "    end if;\n"
     ]
-    for previous, following in zip(versions, versions[1:]):
+    for previous, following in itertools.pairwise(versions):
         steps.append(
             f"    if v_installed = '{previous}' then\n"
             f"        execute {STEP_QUOTE}\n{script(f'pgqueue--{previous}--{following}.sql')}{STEP_QUOTE};\n"
@@ -152,7 +153,7 @@ def install_script(version: str, versions: list[str], scripts: dict[Path, str]) 
 --     psql -v ON_ERROR_STOP=1 -d DATABASE -f sql/pgqueue-install.sql
 --
 -- Installs {version} into a database without pgqueue, or upgrades any earlier
--- release ({', '.join(versions)}) step by step. It runs in one transaction
+-- release ({", ".join(versions)}) step by step. It runs in one transaction
 -- under an advisory lock, so it is all-or-nothing, safe to run twice, and
 -- safe to run from several sessions at once. Needs a role that may create
 -- schemas and roles (pgqueue_producer, pgqueue_worker, pgqueue_admin).
@@ -170,7 +171,7 @@ begin
     if pg_catalog.to_regprocedure('pgqueue.version()') is not null then
         execute 'select pgqueue.version()' into v_installed;
     end if;
-    if v_installed is not null and v_installed <> all (array[{', '.join(f"'{v}'" for v in versions)}]) then
+    if v_installed is not null and v_installed <> all (array[{", ".join(f"'{v}'" for v in versions)}]) then
         raise exception 'this database has pgqueue %, which this script ({version}) does not know how to upgrade',
             v_installed
             using errcode = '55000';

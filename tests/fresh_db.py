@@ -41,9 +41,7 @@ def create_database(dbname: str, template: str | None = None, base: str | None =
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
         if template:
             conn.execute(
-                sql.SQL("create database {} template {}").format(
-                    sql.Identifier(dbname), sql.Identifier(template)
-                )
+                sql.SQL("create database {} template {}").format(sql.Identifier(dbname), sql.Identifier(template))
             )
         else:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))

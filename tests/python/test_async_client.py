@@ -47,9 +47,7 @@ def test_enqueue_on_callers_connection_is_part_of_its_transaction(dsn: str, coun
             job_id = await client.enqueue("task:x", conn=conn)
             many = await client.enqueue_many([{"task": "task:y"}], conn=conn)
             assert conn.info.transaction_status == TransactionStatus.INTRANS, "the client must not commit"
-            cur = await conn.execute(
-                "select count(*) from pgqueue.jobs where id = any(%s)", [[job_id, *many]]
-            )
+            cur = await conn.execute("select count(*) from pgqueue.jobs where id = any(%s)", [[job_id, *many]])
             assert await cur.fetchone() == (2,), "the caller sees its jobs before commit"
             assert count_jobs() == 0, "no other session sees them before commit"
             await conn.rollback()

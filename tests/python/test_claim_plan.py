@@ -41,9 +41,7 @@ def claim_plans(dsn: str, plan_cache_mode: str, claims: int) -> list[str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.add_notice_handler(
             lambda diag: (
-                plans.append(diag.message_primary or "")
-                if "skip locked" in (diag.message_primary or "")
-                else None
+                plans.append(diag.message_primary or "") if "skip locked" in (diag.message_primary or "") else None
             )
         )
         conn.execute("load 'auto_explain'")

@@ -129,9 +129,7 @@ def test_enqueue_on_callers_connection_is_part_of_its_transaction(
     assert committed_id != job_id
 
 
-def test_enqueue_on_a_connection_with_another_row_factory(
-    client: Client, dsn: str, read_job: ReadJob
-) -> None:
+def test_enqueue_on_a_connection_with_another_row_factory(client: Client, dsn: str, read_job: ReadJob) -> None:
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
         job_id = client.enqueue("task:x", conn=conn)
         job_ids = client.enqueue_many([{"task": "task:y"}], conn=conn)
@@ -199,9 +197,7 @@ def test_enqueue_many_of_nothing_returns_nothing(client: Client, count_jobs: Cou
     assert count_jobs() == 0
 
 
-def test_enqueue_many_on_callers_connection_rolls_back(
-    client: Client, dsn: str, count_jobs: CountJobs
-) -> None:
+def test_enqueue_many_on_callers_connection_rolls_back(client: Client, dsn: str, count_jobs: CountJobs) -> None:
     with psycopg.connect(dsn) as conn:
         job_ids = client.enqueue_many([{"task": "task:a"}, {"task": "task:b"}], conn=conn)
         assert conn.info.transaction_status == TransactionStatus.INTRANS

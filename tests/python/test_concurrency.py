@@ -25,9 +25,7 @@ ReadJob = Callable[[int], dict[str, Any]]
 BARRIER_TIMEOUT = 30
 
 
-def test_eight_workers_drain_3000_jobs_each_claimed_exactly_once(
-    client: Client, dsn: str, db: DictConnection
-) -> None:
+def test_eight_workers_drain_3000_jobs_each_claimed_exactly_once(client: Client, dsn: str, db: DictConnection) -> None:
     job_ids = client.enqueue_many([{"task": "task:drain", "payload": {"n": n}} for n in range(3000)])
     workers = [f"worker-{n}" for n in range(8)]
     start = threading.Barrier(len(workers), timeout=BARRIER_TIMEOUT)
@@ -128,9 +126,7 @@ def test_rolled_back_enqueue_leaves_no_job_and_wakes_nobody(
     assert queues == ["delayed", "committed"]
 
 
-def test_enqueue_many_of_100_due_jobs_sends_one_notification(
-    client: Client, listener: psycopg.Connection[Any]
-) -> None:
+def test_enqueue_many_of_100_due_jobs_sends_one_notification(client: Client, listener: psycopg.Connection[Any]) -> None:
     client.enqueue_many([{"task": "task:bulk", "queue": "bulk"} for _ in range(100)])
     assert received(listener) == ["bulk"]
 
@@ -144,9 +140,7 @@ def claim(conn: psycopg.Connection[Any], worker: str) -> int:
     return int(row[0])
 
 
-def test_a_worker_that_does_not_hold_the_job_changes_nothing(
-    client: Client, dsn: str, db: DictConnection
-) -> None:
+def test_a_worker_that_does_not_hold_the_job_changes_nothing(client: Client, dsn: str, db: DictConnection) -> None:
     job_id = client.enqueue("task:x")
     with psycopg.connect(dsn, autocommit=True) as a, psycopg.connect(dsn, autocommit=True) as b:
         assert claim(a, "A") == job_id
@@ -186,8 +180,7 @@ def test_late_worker_is_fenced_out_after_its_job_is_rescued_and_reclaimed(
         else:
             # Until pgqueue.rescue() is installed: what it does to a stuck job.
             b.execute(
-                "update pgqueue.jobs set state = 'pending', locked_by = null, lease_expires_at = null"
-                " where id = %s",
+                "update pgqueue.jobs set state = 'pending', locked_by = null, lease_expires_at = null where id = %s",
                 [job_id],
             )
         _move_clock(b, "2 hours")
@@ -219,9 +212,7 @@ def _wait_until_blocked(db: DictConnection, pid: int, timeout: float = 10) -> No
     """Wait until backend ``pid`` waits for a lock: its statement reached the row."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = db.execute(
-            "select wait_event_type from pg_stat_activity where pid = %s", [pid], prepare=False
-        ).fetchone()
+        row = db.execute("select wait_event_type from pg_stat_activity where pid = %s", [pid], prepare=False).fetchone()
         if row is not None and row["wait_event_type"] == "Lock":
             return
         time.sleep(0.01)

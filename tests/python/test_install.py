@@ -123,9 +123,7 @@ def release_body(version: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("\\echo"))
 
 
-NO_EARLIER_RELEASE = pytest.param(
-    None, marks=pytest.mark.skip(reason="no release before the current one yet")
-)
+NO_EARLIER_RELEASE = pytest.param(None, marks=pytest.mark.skip(reason="no release before the current one yet"))
 
 NewDb = Callable[[str], str]
 
@@ -171,9 +169,7 @@ def test_plain_script_installs_and_runs_again_without_change(new_db: NewDb) -> N
 def test_three_plain_installs_at_once_leave_one_working_schema(new_db: NewDb) -> None:
     dsn = new_db("concurrent")
     command = ["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(SQL / "pgqueue-install.sql")]
-    processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)
-    ]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     results = [(*p.communicate(timeout=120), p.returncode) for p in processes]
     assert [code for _, _, code in results] == [0, 0, 0], [err for _, err, _ in results]
     assert version_of(dsn) == CURRENT_VERSION
@@ -209,9 +205,7 @@ def test_plain_script_refuses_a_database_with_a_newer_version(new_db: NewDb) -> 
     dsn = new_db("newer")
     assert psql_install(dsn).returncode == 0
     with psycopg.connect(dsn) as conn:
-        conn.execute(
-            "create or replace function pgqueue.version() returns text language sql as $$ select '99.0.0' $$"
-        )
+        conn.execute("create or replace function pgqueue.version() returns text language sql as $$ select '99.0.0' $$")
     result = psql_install(dsn)
     assert result.returncode != 0
     assert "pgqueue 99.0.0" in result.stderr
@@ -241,16 +235,12 @@ def test_plain_script_refuses_a_database_with_the_extension(new_db: NewDb) -> No
 
 
 def test_the_sql_artifacts_are_built_from_the_current_sources() -> None:
-    result = subprocess.run(
-        ["python3", str(SQL / "build.py"), "--check"], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run(["python3", str(SQL / "build.py"), "--check"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("release", EARLIER_RELEASES or [NO_EARLIER_RELEASE])
-def test_an_old_release_upgraded_by_the_plain_script_equals_a_fresh_install(
-    new_db: NewDb, release: str | None
-) -> None:
+def test_an_old_release_upgraded_by_the_plain_script_equals_a_fresh_install(new_db: NewDb, release: str | None) -> None:
     assert release is not None
     fresh, upgraded = new_db("fresh"), new_db("upgraded")
     assert psql_install(fresh).returncode == 0
@@ -263,9 +253,7 @@ def test_an_old_release_upgraded_by_the_plain_script_equals_a_fresh_install(
 
 
 @pytest.mark.parametrize("release", EARLIER_RELEASES or [NO_EARLIER_RELEASE])
-def test_an_old_release_upgraded_as_an_extension_equals_a_fresh_install(
-    new_db: NewDb, release: str | None
-) -> None:
+def test_an_old_release_upgraded_as_an_extension_equals_a_fresh_install(new_db: NewDb, release: str | None) -> None:
     assert release is not None
     fresh, upgraded = new_db("ext_fresh"), new_db("ext_upgraded")
     with psycopg.connect(fresh) as conn:

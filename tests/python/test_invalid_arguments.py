@@ -72,9 +72,7 @@ def test_sql_refusals_raise_invalid_argument(
     assert count_jobs() == 0
 
 
-def test_enqueue_many_refusal_names_the_element_and_stores_nothing(
-    client: Client, count_jobs: CountJobs
-) -> None:
+def test_enqueue_many_refusal_names_the_element_and_stores_nothing(client: Client, count_jobs: CountJobs) -> None:
     with pytest.raises(InvalidArgument, match=r"jobs\[1\]: task must not be empty") as caught:
         client.enqueue_many([{"task": "fine"}, {"task": ""}, {"task": "fine too"}])
 
@@ -131,9 +129,7 @@ def test_unencodable_payload_is_refused_before_sending(offline: Client, payload:
 
 
 @pytest.mark.parametrize(("payload", "detail"), UNENCODABLE[:5])
-def test_unencodable_payload_stores_nothing(
-    client: Client, count_jobs: CountJobs, payload: Any, detail: str
-) -> None:
+def test_unencodable_payload_stores_nothing(client: Client, count_jobs: CountJobs, payload: Any, detail: str) -> None:
     with pytest.raises(InvalidArgument, match=f"payload.*{detail}"):
         client.enqueue("task:x", payload)
 
@@ -163,9 +159,7 @@ def test_unencodable_payload_stores_nothing(
         ({"expires_at": datetime(2030, 1, 1)}, "expires_at must be timezone-aware"),
     ],
 )
-def test_python_type_errors_are_refused_before_sending(
-    offline: Client, kwargs: dict[str, Any], message: str
-) -> None:
+def test_python_type_errors_are_refused_before_sending(offline: Client, kwargs: dict[str, Any], message: str) -> None:
     arguments: dict[str, Any] = {"task": "task:x", **kwargs}
     with pytest.raises(InvalidArgument, match=message):
         offline.enqueue(**arguments)

@@ -10,9 +10,7 @@ import pytest
 
 from pgqueue import queries
 
-STATEMENTS = {
-    name: value for name, value in vars(queries).items() if name.isupper() and isinstance(value, str)
-}
+STATEMENTS = {name: value for name, value in vars(queries).items() if name.isupper() and isinstance(value, str)}
 
 
 def test_the_package_has_statements() -> None:
@@ -34,9 +32,7 @@ def test_statement_is_one_named_call_of_an_installed_function(
     placeholders = re.findall(r"%\((\w+)\)s", statement)
     named = re.findall(r"(\w+) => %\((\w+)\)s", statement)
     assert len(named) == len(placeholders), "every argument is passed in named notation"
-    assert all(argument == placeholder for argument, placeholder in named), (
-        "a placeholder is named as its parameter"
-    )
+    assert all(argument == placeholder for argument, placeholder in named), "a placeholder is named as its parameter"
 
     row = db.execute(
         """

@@ -66,9 +66,7 @@ def encode_payload(payload: Any, name: str = "payload") -> str | None:
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidArgument(f"{name} must be JSON-serializable: {error}") from error
     if _JSON_NUL.search(text):
-        raise InvalidArgument(
-            f"{name} contains a NUL character (\\u0000), which PostgreSQL's jsonb cannot store"
-        )
+        raise InvalidArgument(f"{name} contains a NUL character (\\u0000), which PostgreSQL's jsonb cannot store")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:

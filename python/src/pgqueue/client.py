@@ -53,9 +53,7 @@ def _closed_error() -> PgQueueError:
     return PgQueueError("the client is closed")
 
 
-def _run(
-    conn: psycopg.Connection[Any], query: str, params: Mapping[str, Any], rows: BaseRowFactory[T]
-) -> list[T]:
+def _run(conn: psycopg.Connection[Any], query: str, params: Mapping[str, Any], rows: BaseRowFactory[T]) -> list[T]:
     with conn.cursor(row_factory=rows) as cur:
         cur.execute(query, params)
         return cur.fetchall()
@@ -84,8 +82,7 @@ class Client:
             self._owns_pool = False
         else:
             raise InvalidArgument(
-                "Client takes a conninfo str or a psycopg_pool.ConnectionPool "
-                f"(got {type(conninfo_or_pool).__name__})"
+                f"Client takes a conninfo str or a psycopg_pool.ConnectionPool (got {type(conninfo_or_pool).__name__})"
             )
         self._opened = not self._owns_pool
         self._closed = False
