@@ -76,8 +76,9 @@ lint: venv ## sqlfluff, ruff, mypy
 
 .PHONY: test-sql
 test-sql: venv pgtap ## pgTAP over tests/sql in a fresh database
-	dsn=$$($(BIN)/python tests/fresh_db.py pgqueue_test_tap --install --pgtap); \
-	pg_prove --dbname "$$dsn" --recurse --ext .sql tests/sql
+	exports=$$($(BIN)/python tests/fresh_db.py pgqueue_test_tap --install --pgtap --env); \
+	eval "$$exports"; \
+	pg_prove --recurse --ext .sql tests/sql
 
 .PHONY: test-python
 test-python: venv pgtap install-extension ## pytest over tests/python (fresh databases)

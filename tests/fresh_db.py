@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 
 import psycopg
@@ -59,12 +60,36 @@ def install(dsn: str) -> None:
         conn.execute(INSTALL_SCRIPT.read_bytes())
 
 
+# conninfo keywords and the libpq variables that carry them, for tools such as
+# pg_prove that take no conninfo string.
+LIBPQ_ENV = {
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "user": "PGUSER",
+    "password": "PGPASSWORD",
+    "dbname": "PGDATABASE",
+    "sslmode": "PGSSLMODE",
+    "options": "PGOPTIONS",
+}
+
+
+def env_exports(dsn: str) -> str:
+    """Shell `export` lines that point libpq's PG* variables at dsn."""
+    params = conninfo_to_dict(dsn)
+    unknown = sorted(set(params) - set(LIBPQ_ENV))
+    if unknown:
+        raise SystemExit(f"fresh_db: cannot pass {', '.join(unknown)} to pg_prove; use PG* variables instead")
+    return "\n".join(f"export {LIBPQ_ENV[key]}={shlex.quote(str(value))}" for key, value in params.items())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dbname")
     parser.add_argument("--install", action="store_true", help="install pgqueue (plain script)")
     parser.add_argument("--pgtap", action="store_true", help="create extension pgtap")
     parser.add_argument("--dsn-only", action="store_true", help="print the conninfo, create nothing")
+    parser.add_argument("--env", action="store_true", help="print PG* export lines instead of a conninfo")
     args = parser.parse_args()
     if args.dsn_only:
         print(dsn_for(args.dbname))
@@ -75,7 +100,7 @@ def main() -> None:
     if args.pgtap:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("create extension if not exists pgtap")
-    print(dsn)
+    print(env_exports(dsn) if args.env else dsn)
 
 
 if __name__ == "__main__":
