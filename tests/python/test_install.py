@@ -243,7 +243,10 @@ def test_the_sql_artifacts_are_built_from_the_current_sources() -> None:
 def test_an_old_release_upgraded_by_the_plain_script_equals_a_fresh_install(new_db: NewDb, release: str | None) -> None:
     assert release is not None
     fresh, upgraded = new_db("fresh"), new_db("upgraded")
-    assert psql_install(fresh).returncode == 0
+    # Fresh: the current version's own script, built straight from sql/src
+    # (the plain script would itself go through the upgrades under test).
+    with psycopg.connect(fresh) as conn:
+        conn.execute(release_body(CURRENT_VERSION).encode())
     with psycopg.connect(upgraded) as conn:
         conn.execute(release_body(release).encode())
     assert version_of(upgraded) == release

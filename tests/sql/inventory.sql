@@ -2,7 +2,7 @@
 -- what, run as whom, callable by whom; the roles, tables, types and indexes;
 -- and that everything is documented. A change here is a change of the API.
 begin;
-select plan(189);
+select plan(289);
 
 -- Every function of the schema: its argument types, parameter names, how many
 -- parameters have defaults, its result type, and the weakest role that may call
@@ -114,6 +114,56 @@ insert into api values
 ),
 (
     '_set_paused', array['text', 'boolean'], array['queue', 'paused'], 0, 'boolean', 'owner'
+),
+-- 0.2.0: time in SQL
+(
+    'rescue', '{}', null, 0, 'integer', 'pgqueue_admin'
+),
+(
+    'cleanup', array['interval', 'text'], array['retention', 'strategy'], 2, 'integer', 'pgqueue_admin'
+),
+(
+    'cron_next',
+    array['text', 'timestamp with time zone', 'text'],
+    array['spec', 'after', 'timezone'],
+    1, 'timestamp with time zone', 'pgqueue_admin'
+),
+(
+    'schedule',
+    array['text', 'text', 'text', 'jsonb', 'text', 'integer', 'text'],
+    array['name', 'spec', 'task', 'payload', 'queue', 'priority', 'timezone'],
+    4, 'timestamp with time zone', 'pgqueue_admin'
+),
+(
+    'unschedule', array['text'], array['name'], 0, 'boolean', 'pgqueue_admin'
+),
+(
+    'run_schedules', '{}', null, 0, 'integer', 'pgqueue_admin'
+),
+(
+    'list_schedules', '{}', null, 0, 'setof pgqueue.schedules', 'pgqueue_admin'
+),
+(
+    'tick', '{}', null, 0, 'jsonb', 'pgqueue_worker'
+),
+(
+    '_expire', '{}', null, 0, 'integer', 'owner'
+),
+(
+    '_cron_field',
+    array['text', 'integer', 'integer', 'text[]', 'text'],
+    array['field', 'min_value', 'max_value', 'names', 'field_name'],
+    0, 'integer[]', 'owner'
+),
+(
+    '_cron_parse',
+    array['text'],
+    array['spec', 'minutes', 'hours', 'days', 'months', 'weekdays', 'day_or', 'every'],
+    0, 'record', 'owner'
+),
+(
+    '_cron_at', array['timestamp without time zone', 'text'], array['wall', 'timezone'], 0,
+    'timestamp with time zone', 'owner'
 );
 
 -- The roles, weakest first ('public' is PUBLIC), and 'owner', stronger than all.
@@ -262,7 +312,13 @@ from roles as r
 where r.name <> 'owner'
 order by r.strength;
 
-select tables_are('pgqueue', array['jobs', 'queues'], 'The schema pgqueue has the tables jobs and queues.');
+select tables_are(
+    'pgqueue',
+    array['jobs', 'queues', 'jobs_archive', 'cron_schedules'],
+    'The schema pgqueue has the tables jobs, queues, jobs_archive and cron_schedules.'
+);
+
+select views_are('pgqueue', array['schedules'], 'The schema pgqueue has the view schedules.');
 
 select
     table_privs_are(
@@ -277,7 +333,7 @@ select
             t.name
         )
     )
-from unnest(array['jobs', 'queues']) as t (name)
+from unnest(array['jobs', 'queues', 'jobs_archive', 'schedules']) as t (name)
 cross join roles as r
 where r.name <> 'owner'
 order by t.name, r.strength;
@@ -367,6 +423,51 @@ select is(
 );
 
 select hasnt_fk('pgqueue', 'jobs', 'The hot table pgqueue.jobs has no foreign keys.');
+
+select
+    table_privs_are(
+        'pgqueue',
+        'cron_schedules',
+        r.name,
+        array[]::text[],
+        format('%s has no access to the cron ledger (admins read the view pgqueue.schedules).', r.who)
+    )
+from roles as r
+where r.name <> 'owner'
+order by r.strength;
+
+select is(
+    (
+        select pg_get_indexdef(i.indexrelid)
+        from pg_index as i
+        where i.indexrelid = 'pgqueue.jobs_lease_idx'::regclass
+    ),
+    'CREATE INDEX jobs_lease_idx ON pgqueue.jobs USING btree (lease_expires_at) '
+    || 'WHERE (state = ''processing''::text)',
+    'Rescue finds stuck jobs through a partial index over processing jobs.'
+);
+
+select is(
+    (
+        select pg_get_indexdef(i.indexrelid)
+        from pg_index as i
+        where i.indexrelid = 'pgqueue.jobs_expires_idx'::regclass
+    ),
+    'CREATE INDEX jobs_expires_idx ON pgqueue.jobs USING btree (expires_at) '
+    || 'WHERE ((state = ''pending''::text) AND (expires_at IS NOT NULL))',
+    'Expiry finds pending jobs past expires_at through a partial index.'
+);
+
+select is(
+    (
+        select pg_get_indexdef(i.indexrelid)
+        from pg_index as i
+        where i.indexrelid = 'pgqueue.jobs_finished_idx'::regclass
+    ),
+    'CREATE INDEX jobs_finished_idx ON pgqueue.jobs USING btree (queue, finished_at) '
+    || 'WHERE (state = ANY (ARRAY[''done''::text, ''failed''::text, ''cancelled''::text, ''expired''::text]))',
+    'Cleanup takes each queue''s oldest finished jobs through a partial index.'
+);
 
 -- Everything is documented -------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ select is(
     'A producer can enqueue_many.'
 );
 
-select is(pgqueue.version(), '0.1.0', 'A producer can read the version.');
+select isnt(pgqueue.version(), null, 'A producer can read the version.');
 
 select throws_ok(
     $$select pgqueue.dequeue('w1')$$,

@@ -48,6 +48,14 @@ where dedup_key is not null and state in ('pending', 'processing');
 create index jobs_lease_idx on pgqueue.jobs (lease_expires_at)
 where state = 'processing';
 
+-- Expiry finds pending jobs past their expires_at without scanning.
+create index jobs_expires_idx on pgqueue.jobs (expires_at)
+where state = 'pending' and expires_at is not null;
+
+-- Cleanup takes each queue's oldest finished jobs first, a batch at a time.
+create index jobs_finished_idx on pgqueue.jobs (queue, finished_at)
+where state in ('done', 'failed', 'cancelled', 'expired');
+
 comment on table pgqueue.jobs is
 'Every job from enqueue until cleanup. Read it (admins) but change it only through the pgqueue functions.';
 comment on column pgqueue.jobs.id is 'Job id, returned by pgqueue.enqueue.';

@@ -1,0 +1,32 @@
+-- Pending jobs whose expires_at has passed become expired. dequeue already
+-- never hands them out; this moves them out of the claim index and makes them
+-- visible as expired (and eligible for cleanup).
+create or replace function pgqueue._expire()
+returns integer
+language sql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with expired as (
+        update pgqueue.jobs as j
+        set
+            state = 'expired',
+            finished_at = pgqueue._now()
+        where j.id in (
+            select e.id
+            from pgqueue.jobs as e
+            where e.state = 'pending'
+                and e.expires_at <= pgqueue._now()
+            for update skip locked
+        )
+        returning 1
+    )
+
+    select pg_catalog.count(*)::integer from expired
+$$;
+
+comment on function pgqueue._expire() is
+'Internal: turn pending jobs past their expires_at into expired; returns how many.';
+
+revoke all on function pgqueue._expire() from public;
