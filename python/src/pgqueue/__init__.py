@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pgqueue.client import AsyncClient, Client
 from pgqueue.errors import InvalidArgument, PgQueueError
-from pgqueue.models import EnqueueArgs, QueueStats
+from pgqueue.models import CronSchedule, EnqueueArgs, QueueStats
 
 __all__ = [
     "AsyncClient",
     "Client",
+    "CronSchedule",
     "EnqueueArgs",
     "InvalidArgument",
     "PgQueueError",
@@ -25,4 +26,4 @@ __all__ = [
     "__version__",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -30,6 +30,8 @@ __all__ = [
     "enqueue_many_params",
     "enqueue_params",
     "job_id_params",
+    "schedule_name_params",
+    "schedule_params",
     "stats_params",
     "translate_errors",
 ]
@@ -217,3 +219,23 @@ def job_id_params(job_id: object) -> dict[str, Any]:
 def stats_params(queue: object) -> dict[str, Any]:
     """The parameters of ``queries.STATS``: one queue, or None for every queue."""
     return {"queue": _text("queue", queue)}
+
+
+def schedule_params(
+    *, spec: object, name: object, task: object, payload: object, queue: object, priority: object, timezone: object
+) -> dict[str, Any]:
+    """The parameters of ``queries.SCHEDULE``. The spec and time zone are checked by SQL."""
+    return {
+        "spec": _text("spec", spec, required=True),
+        "name": _text("name", name, required=True),
+        "task": _text("task", task, required=True),
+        "payload": encode_payload(payload),
+        "queue": _text("queue", queue, required=True),
+        "priority": _integer("priority", priority),
+        "timezone": _text("timezone", timezone, required=True),
+    }
+
+
+def schedule_name_params(name: object) -> dict[str, Any]:
+    """The parameters of a statement taking one schedule name."""
+    return {"name": _text("name", name, required=True)}

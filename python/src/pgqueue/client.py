@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import BaseRowFactory, class_row, scalar_row
@@ -33,11 +33,13 @@ from pgqueue._common import (
     enqueue_many_params,
     enqueue_params,
     job_id_params,
+    schedule_name_params,
+    schedule_params,
     stats_params,
     translate_errors,
 )
 from pgqueue.errors import InvalidArgument, PgQueueError
-from pgqueue.models import EnqueueArgs, QueueStats
+from pgqueue.models import CronSchedule, EnqueueArgs, QueueStats
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -198,6 +200,38 @@ class Client:
         """Job counts of one queue, or of every queue when None, ordered by queue name."""
         return self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))
 
+    def schedule_cron(
+        self,
+        spec: str,
+        name: str,
+        task: str,
+        payload: Any = None,
+        *,
+        queue: str = "default",
+        priority: int = 0,
+        timezone: str = "UTC",
+    ) -> datetime:
+        """Create or replace the cron schedule ``name``; returns its next fire time.
+
+        ``spec`` is a 5-field cron spec, a macro (``@hourly``, ``@daily``, ...) or
+        ``@every <interval>``, evaluated in the IANA ``timezone``. Each fire time
+        enqueues ``task`` once, however many workers run ``tick()``.
+        """
+        params = schedule_params(
+            spec=spec, name=name, task=task, payload=payload, queue=queue, priority=priority, timezone=timezone
+        )
+        (next_fire_at,) = self._fetch(queries.SCHEDULE, params, scalar_row)
+        return cast(datetime, next_fire_at)
+
+    def list_cron(self) -> list[CronSchedule]:
+        """Every cron schedule, by name, with its next and last fire time."""
+        return self._fetch(queries.LIST_SCHEDULES, {}, class_row(CronSchedule))
+
+    def remove_cron(self, name: str) -> bool:
+        """Remove the cron schedule ``name``; False if there was none. Its jobs stay."""
+        (removed,) = self._fetch(queries.UNSCHEDULE, schedule_name_params(name), scalar_row)
+        return bool(removed)
+
 
 class AsyncClient:
     """The asyncio twin of :class:`Client`: the same methods, awaited."""
@@ -320,3 +354,30 @@ class AsyncClient:
     async def stats(self, queue: str | None = None) -> list[QueueStats]:
         """See :meth:`Client.stats`."""
         return await self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))
+
+    async def schedule_cron(
+        self,
+        spec: str,
+        name: str,
+        task: str,
+        payload: Any = None,
+        *,
+        queue: str = "default",
+        priority: int = 0,
+        timezone: str = "UTC",
+    ) -> datetime:
+        """See :meth:`Client.schedule_cron`."""
+        params = schedule_params(
+            spec=spec, name=name, task=task, payload=payload, queue=queue, priority=priority, timezone=timezone
+        )
+        (next_fire_at,) = await self._fetch(queries.SCHEDULE, params, scalar_row)
+        return cast(datetime, next_fire_at)
+
+    async def list_cron(self) -> list[CronSchedule]:
+        """See :meth:`Client.list_cron`."""
+        return await self._fetch(queries.LIST_SCHEDULES, {}, class_row(CronSchedule))
+
+    async def remove_cron(self, name: str) -> bool:
+        """See :meth:`Client.remove_cron`."""
+        (removed,) = await self._fetch(queries.UNSCHEDULE, schedule_name_params(name), scalar_row)
+        return bool(removed)

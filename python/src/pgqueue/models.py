@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["EnqueueArgs", "QueueStats"]
+__all__ = ["CronSchedule", "EnqueueArgs", "QueueStats"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,23 @@ class QueueStats:
     cancelled: int
     expired: int
     oldest_pending_age: timedelta | None
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    """A cron schedule, a row of ``pgqueue.list_schedules()``.
+
+    At each fire time of ``spec`` (evaluated in ``timezone``) the database
+    enqueues ``task`` with ``payload`` plus a ``"_cron"`` key naming the schedule
+    and the fire time. ``last_fire_at`` is None until it first fires.
+    """
+
+    name: str
+    spec: str
+    timezone: str
+    task: str
+    queue: str
+    payload: Any
+    priority: int
+    next_fire_at: datetime
+    last_fire_at: datetime | None

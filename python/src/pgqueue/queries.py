@@ -46,3 +46,30 @@ select
     s.expired,
     s.oldest_pending_age
 from pgqueue.stats(queue => %(queue)s::text) as s"""
+
+SCHEDULE: Final = """\
+select pgqueue.schedule(
+    name => %(name)s::text,
+    spec => %(spec)s::text,
+    task => %(task)s::text,
+    payload => %(payload)s::jsonb,
+    queue => %(queue)s::text,
+    priority => %(priority)s::integer,
+    timezone => %(timezone)s::text
+)"""
+
+UNSCHEDULE: Final = """\
+select pgqueue.unschedule(name => %(name)s::text)"""
+
+LIST_SCHEDULES: Final = """\
+select
+    s.name,
+    s.spec,
+    s.timezone,
+    s.task,
+    s.queue,
+    s.payload,
+    s.priority,
+    s.next_fire_at,
+    s.last_fire_at
+from pgqueue.list_schedules() as s"""
