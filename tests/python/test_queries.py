@@ -14,7 +14,9 @@ STATEMENTS = {name: value for name, value in vars(queries).items() if name.isupp
 
 
 def test_the_package_has_statements() -> None:
-    assert {"ENQUEUE", "ENQUEUE_MANY", "CANCEL", "RETRY", "STATS"} <= STATEMENTS.keys()
+    assert {"ENQUEUE", "ENQUEUE_MANY", "CANCEL", "RETRY", "STATS", "SCHEDULE", "UNSCHEDULE", "LIST_SCHEDULES"} <= (
+        STATEMENTS.keys()
+    )
 
 
 @pytest.mark.parametrize("name", sorted(STATEMENTS))
@@ -36,13 +38,13 @@ def test_statement_is_one_named_call_of_an_installed_function(
 
     row = db.execute(
         """
-        select array_agg(distinct a.name) as names
+        select count(*) as installed, coalesce(array_agg(distinct a.name) filter (where a.name is not null), '{}') as names
         from pg_proc as p
-        cross join lateral unnest(p.proargnames) as a (name)
+        left join lateral unnest(p.proargnames) as a (name) on true
         where p.pronamespace = 'pgqueue'::regnamespace and p.proname = %s
         """,
         [function],
     ).fetchone()
     assert row is not None
-    assert row["names"] is not None, f"pgqueue.{function} is installed"
+    assert row["installed"] > 0, f"pgqueue.{function} is installed"
     assert {argument for argument, _ in named} <= set(row["names"]), "every argument is a parameter name"
