@@ -38,7 +38,9 @@ def test_statement_is_one_named_call_of_an_installed_function(
 
     row = db.execute(
         """
-        select count(*) as installed, coalesce(array_agg(distinct a.name) filter (where a.name is not null), '{}') as names
+        select
+            count(*) as installed,
+            coalesce(array_agg(distinct a.name) filter (where a.name is not null), '{}') as names
         from pg_proc as p
         left join lateral unnest(p.proargnames) as a (name) on true
         where p.pronamespace = 'pgqueue'::regnamespace and p.proname = %s
