@@ -15,7 +15,7 @@ PG_CONFIG ?= pg_config
 PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 DSN ?= $(PGQUEUE_DSN)
 SQL_LINT_PATHS := sql/src tests/sql
-PY_PATHS := python/src tests/python sql/build.py
+PY_PATHS := python/src tests/python tests/fresh_db.py sql/build.py bench
 
 .PHONY: help
 help: ## list the targets
@@ -86,6 +86,15 @@ test-python: venv pgtap install-extension ## pytest over tests/python (fresh dat
 
 .PHONY: test
 test: build-check lint test-sql test-python ## everything: artifacts, lint, pgTAP, pytest
+
+# --- benchmarks (not part of make test) --------------------------------------
+
+.PHONY: bench
+bench: bench-cleanup ## every benchmark; results in bench/results/
+
+.PHONY: bench-cleanup
+bench-cleanup: venv ## cleanup of 1,000,000 finished jobs: batch times
+	$(BIN)/python bench/cleanup_backlog.py
 
 .PHONY: demo
 demo: venv ## install into a demo database, run example jobs, print stats
