@@ -1010,12 +1010,19 @@ comment on function pgqueue.complete_many(bigint[], text) is
 revoke all on function pgqueue.complete_many(bigint[], text) from public;
 grant execute on function pgqueue.complete_many(bigint[], text) to pgqueue_worker;
 
--- sql/src/functions/fail.sql
--- Records a failed attempt in the job's error history. With retries left the
--- job goes back to pending after retry_in (default: the queue's exponential
--- backoff with jitter); without, it is dead-lettered as failed. Fenced: NULL
--- when worker no longer holds the job.
-create or replace function pgqueue.fail(job_id bigint, worker text, error text, retry_in interval default null)
+-- sql/src/functions/_fail.sql
+-- The one implementation of a failed attempt, behind fail, fail_permanently
+-- and rescue: the error goes into the job's history with its attempt and
+-- time; with retries left (and not permanent) the job is pending again after
+-- retry_in or the queue's backoff, else it is dead-lettered as failed. Fenced:
+-- NULL, and no change, when worker no longer holds the job.
+create or replace function pgqueue._fail(
+    job_id bigint,
+    worker text,
+    error text,
+    retry_in interval,
+    permanent boolean
+)
 returns text
 language plpgsql
 volatile
@@ -1028,33 +1035,33 @@ declare
     v_queue text;
     v_run_at timestamptz;
 begin
-    if fail.job_id is null then
+    if _fail.job_id is null then
         raise exception 'job_id must not be NULL' using errcode = '22023';
     end if;
-    if fail.worker is null then
+    if _fail.worker is null then
         raise exception 'worker must not be NULL' using errcode = '22023';
     end if;
-    if fail.retry_in < interval '0' then
-        raise exception 'retry_in must not be negative (got %)', fail.retry_in using errcode = '22023';
+    if _fail.retry_in < interval '0' then
+        raise exception 'retry_in must not be negative (got %)', _fail.retry_in using errcode = '22023';
     end if;
 
     update pgqueue.jobs as j
     set
-        state = case when j.attempt <= j.max_retries then 'pending' else 'failed' end,
+        state = case when not _fail.permanent and j.attempt <= j.max_retries then 'pending' else 'failed' end,
         run_at = case
-            when j.attempt <= j.max_retries
-                then v_now + coalesce(fail.retry_in, pgqueue.backoff(j.attempt, q.backoff_base, q.backoff_max))
+            when not _fail.permanent and j.attempt <= j.max_retries
+                then v_now + coalesce(_fail.retry_in, pgqueue.backoff(j.attempt, q.backoff_base, q.backoff_max))
             else j.run_at
         end,
-        finished_at = case when j.attempt <= j.max_retries then null else v_now end,
+        finished_at = case when not _fail.permanent and j.attempt <= j.max_retries then null else v_now end,
         lease_expires_at = null,
         errors = j.errors || pg_catalog.jsonb_build_object(
-            'attempt', j.attempt, 'at', v_now, 'error', fail.error
+            'attempt', j.attempt, 'at', v_now, 'error', _fail.error
         )
     from pgqueue.queues as q
-    where j.id = fail.job_id
+    where j.id = _fail.job_id
         and j.state = 'processing'
-        and j.locked_by = fail.worker
+        and j.locked_by = _fail.worker
         and q.name = j.queue
     returning j.state, j.queue, j.run_at into v_state, v_queue, v_run_at;
 
@@ -1065,11 +1072,52 @@ begin
 end;
 $$;
 
+comment on function pgqueue._fail(bigint, text, text, interval, boolean) is
+'Internal: record a failed attempt; pending again after retry_in or backoff while retries remain and not permanent, else failed. The new state, or NULL if worker does not hold the job.';
+
+revoke all on function pgqueue._fail(bigint, text, text, interval, boolean) from public;
+
+-- sql/src/functions/fail.sql
+-- Records a failed attempt in the job's error history. With retries left the
+-- job goes back to pending after retry_in (default: the queue's exponential
+-- backoff with jitter); without, it is dead-lettered as failed. Fenced: NULL
+-- when worker no longer holds the job.
+create or replace function pgqueue.fail(job_id bigint, worker text, error text, retry_in interval default null)
+returns text
+language sql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select pgqueue._fail(fail.job_id, fail.worker, fail.error, fail.retry_in, false)
+$$;
+
 comment on function pgqueue.fail(bigint, text, text, interval) is
 'Record a failed attempt (attempt, time, error) in the job''s history; back to pending after retry_in or the queue''s backoff while retries remain, else failed. Returns the new state, or NULL if worker does not hold the job.';
 
 revoke all on function pgqueue.fail(bigint, text, text, interval) from public;
 grant execute on function pgqueue.fail(bigint, text, text, interval) to pgqueue_worker;
+
+-- sql/src/functions/fail_permanently.sql
+-- Fails a job for good, whatever retries it has left: for errors no retry can
+-- fix (a malformed payload, a deleted account). The attempt and error go into
+-- the history like any failure; the job is dead-lettered as failed and can
+-- still be re-run with retry. Fenced like fail.
+create or replace function pgqueue.fail_permanently(job_id bigint, worker text, error text)
+returns text
+language sql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select pgqueue._fail(fail_permanently.job_id, fail_permanently.worker, fail_permanently.error, null, true)
+$$;
+
+comment on function pgqueue.fail_permanently(bigint, text, text) is
+'Record a failed attempt and dead-letter the job as failed without further retries. Returns ''failed'', or NULL if worker does not hold the job.';
+
+revoke all on function pgqueue.fail_permanently(bigint, text, text) from public;
+grant execute on function pgqueue.fail_permanently(bigint, text, text) to pgqueue_worker;
 
 -- sql/src/functions/heartbeat.sql
 -- Extends the lease of long-running jobs so rescue does not take them back.
@@ -1388,6 +1436,79 @@ comment on function pgqueue.stats(text) is
 
 revoke all on function pgqueue.stats(text) from public;
 grant execute on function pgqueue.stats(text) to pgqueue_admin;
+
+-- sql/src/functions/get_job.sql
+-- One job by id, for clients that call functions only (the Python driver, the
+-- CLI): the full row, error history included. No row if there is no such job
+-- (or cleanup removed it).
+create or replace function pgqueue.get_job(job_id bigint)
+returns setof pgqueue.jobs
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select j.* from pgqueue.jobs as j where j.id = get_job.job_id
+$$;
+
+comment on function pgqueue.get_job(bigint) is
+'The job with id job_id (every column, error history included); no row if there is none.';
+
+revoke all on function pgqueue.get_job(bigint) from public;
+grant execute on function pgqueue.get_job(bigint) to pgqueue_admin;
+
+-- sql/src/functions/list_jobs.sql
+-- Jobs for people and scripts (the CLI's `pgqueue jobs`), newest first, by
+-- state, queue and task (a task ending in ':' is a prefix, as in routing).
+-- Paged by id: pass the last id seen as before_id for the next page.
+create or replace function pgqueue.list_jobs(
+    state text default null,
+    queue text default null,
+    task text default null,
+    max_jobs integer default 100,
+    before_id bigint default null
+)
+returns setof pgqueue.jobs
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if list_jobs.state not in ('pending', 'processing', 'done', 'failed', 'cancelled', 'expired') then
+        raise exception 'state must be one of pending, processing, done, failed, cancelled, expired (got %)',
+            list_jobs.state
+            using errcode = '22023';
+    end if;
+    if list_jobs.max_jobs is null or list_jobs.max_jobs not between 1 and 10000 then
+        raise exception 'max_jobs must be between 1 and 10000 (got %)', coalesce(list_jobs.max_jobs::text, 'NULL')
+            using errcode = '22023';
+    end if;
+
+    return query
+    select j.*
+    from pgqueue.jobs as j
+    where (list_jobs.state is null or j.state = list_jobs.state)
+        and (list_jobs.queue is null or j.queue = list_jobs.queue)
+        and (
+            list_jobs.task is null
+            or j.task = list_jobs.task
+            or (
+                list_jobs.task like '%:'
+                and pg_catalog.starts_with(j.task, list_jobs.task)
+            )
+        )
+        and (list_jobs.before_id is null or j.id < list_jobs.before_id)
+    order by j.id desc
+    limit list_jobs.max_jobs;
+end;
+$$;
+
+comment on function pgqueue.list_jobs(text, text, text, integer, bigint) is
+'Up to max_jobs jobs, newest first, filtered by state, queue and task (a task ending in '':'' matches as a prefix); before_id pages through older ones.';
+
+revoke all on function pgqueue.list_jobs(text, text, text, integer, bigint) from public;
+grant execute on function pgqueue.list_jobs(text, text, text, integer, bigint) to pgqueue_admin;
 
 -- sql/src/functions/_expire.sql
 -- Pending jobs whose expires_at has passed become expired. dequeue already

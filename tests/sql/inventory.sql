@@ -2,7 +2,7 @@
 -- what, run as whom, callable by whom; the roles, tables, types and indexes;
 -- and that everything is documented. A change here is a change of the API.
 begin;
-select plan(289);
+select plan(317);
 
 -- Every function of the schema: its argument types, parameter names, how many
 -- parameters have defaults, its result type, and the weakest role that may call
@@ -164,6 +164,28 @@ insert into api values
 (
     '_cron_at', array['timestamp without time zone', 'text'], array['wall', 'timezone'], 0,
     'timestamp with time zone', 'owner'
+),
+-- 0.2.0: what the worker and the CLI need
+(
+    'fail_permanently',
+    array['bigint', 'text', 'text'],
+    array['job_id', 'worker', 'error'],
+    0, 'text', 'pgqueue_worker'
+),
+(
+    '_fail',
+    array['bigint', 'text', 'text', 'interval', 'boolean'],
+    array['job_id', 'worker', 'error', 'retry_in', 'permanent'],
+    0, 'text', 'owner'
+),
+(
+    'get_job', array['bigint'], array['job_id'], 0, 'setof pgqueue.jobs', 'pgqueue_admin'
+),
+(
+    'list_jobs',
+    array['text', 'text', 'text', 'integer', 'bigint'],
+    array['state', 'queue', 'task', 'max_jobs', 'before_id'],
+    5, 'setof pgqueue.jobs', 'pgqueue_admin'
 );
 
 -- The roles, weakest first ('public' is PUBLIC), and 'owner', stronger than all.

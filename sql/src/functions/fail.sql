@@ -4,52 +4,12 @@
 -- when worker no longer holds the job.
 create or replace function pgqueue.fail(job_id bigint, worker text, error text, retry_in interval default null)
 returns text
-language plpgsql
+language sql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_now timestamptz := pgqueue._now();
-    v_state text;
-    v_queue text;
-    v_run_at timestamptz;
-begin
-    if fail.job_id is null then
-        raise exception 'job_id must not be NULL' using errcode = '22023';
-    end if;
-    if fail.worker is null then
-        raise exception 'worker must not be NULL' using errcode = '22023';
-    end if;
-    if fail.retry_in < interval '0' then
-        raise exception 'retry_in must not be negative (got %)', fail.retry_in using errcode = '22023';
-    end if;
-
-    update pgqueue.jobs as j
-    set
-        state = case when j.attempt <= j.max_retries then 'pending' else 'failed' end,
-        run_at = case
-            when j.attempt <= j.max_retries
-                then v_now + coalesce(fail.retry_in, pgqueue.backoff(j.attempt, q.backoff_base, q.backoff_max))
-            else j.run_at
-        end,
-        finished_at = case when j.attempt <= j.max_retries then null else v_now end,
-        lease_expires_at = null,
-        errors = j.errors || pg_catalog.jsonb_build_object(
-            'attempt', j.attempt, 'at', v_now, 'error', fail.error
-        )
-    from pgqueue.queues as q
-    where j.id = fail.job_id
-        and j.state = 'processing'
-        and j.locked_by = fail.worker
-        and q.name = j.queue
-    returning j.state, j.queue, j.run_at into v_state, v_queue, v_run_at;
-
-    if v_state = 'pending' and v_run_at <= v_now then
-        perform pgqueue._notify(array[v_queue]);
-    end if;
-    return v_state;
-end;
+    select pgqueue._fail(fail.job_id, fail.worker, fail.error, fail.retry_in, false)
 $$;
 
 comment on function pgqueue.fail(bigint, text, text, interval) is
