@@ -12,18 +12,29 @@ calls them. Start with :class:`Client` (or :class:`AsyncClient`)::
 from __future__ import annotations
 
 from pgqueue.client import AsyncClient, Client
-from pgqueue.errors import InvalidArgument, PgQueueError
-from pgqueue.models import CronSchedule, EnqueueArgs, QueueStats
+from pgqueue.errors import InvalidArgument, NoHandler, PermanentError, PgQueueError, Retry
+from pgqueue.models import CronSchedule, EnqueueArgs, Job, JobRecord, QueueStats
+from pgqueue.mux import ServeMux, logging_middleware
+from pgqueue.worker import AsyncWorker, Worker
 
 __all__ = [
     "AsyncClient",
+    "AsyncWorker",
     "Client",
     "CronSchedule",
     "EnqueueArgs",
     "InvalidArgument",
+    "Job",
+    "JobRecord",
+    "NoHandler",
+    "PermanentError",
     "PgQueueError",
     "QueueStats",
+    "Retry",
+    "ServeMux",
+    "Worker",
     "__version__",
+    "logging_middleware",
 ]
 
 __version__ = "0.2.0"

@@ -9,9 +9,11 @@ Every other database error passes through unchanged as psycopg raised it.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 
-__all__ = ["InvalidArgument", "PgQueueError", "from_psycopg"]
+__all__ = ["InvalidArgument", "NoHandler", "PermanentError", "PgQueueError", "Retry", "from_psycopg"]
 
 INVALID_PARAMETER_VALUE = "22023"
 
@@ -26,6 +28,34 @@ class InvalidArgument(PgQueueError, ValueError):
     Raised before anything is sent for what Python can check, or mapped from
     SQLSTATE 22023; then the psycopg error is kept as ``__cause__``.
     """
+
+
+class NoHandler(PgQueueError, LookupError):
+    """A job whose task no handler is registered for. The job fails like any other
+    failure (retried, then dead-lettered), so a deploy that adds the handler later
+    still runs it."""
+
+    def __init__(self, task: str) -> None:
+        super().__init__(f"no handler for task {task!r}")
+        self.task = task
+
+
+class Retry(Exception):
+    """Raised by a handler to retry its job after ``in_`` (a timedelta or seconds),
+    instead of the queue's backoff. The attempt counts, as for any failure.
+
+    ``in_=None`` keeps the queue's backoff; ``reason`` goes into the error history.
+    """
+
+    def __init__(self, reason: str = "retry requested", *, in_: timedelta | float | None = None) -> None:
+        super().__init__(reason)
+        self.in_ = in_
+
+
+class PermanentError(Exception):
+    """Raised by a handler for a failure no retry can fix (a malformed payload, a
+    deleted account): the job is dead-lettered at once, whatever retries it has
+    left. It can still be re-run with ``pgqueue.retry``."""
 
 
 def from_psycopg(error: psycopg.Error) -> Exception:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["CronSchedule", "EnqueueArgs", "QueueStats"]
+__all__ = ["CronSchedule", "EnqueueArgs", "Job", "JobRecord", "QueueStats"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,53 @@ class CronSchedule:
     priority: int
     next_fire_at: datetime
     last_fire_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job, as a handler receives it (a row of ``pgqueue.dequeue``).
+
+    ``payload`` is decoded from JSON; ``attempt`` counts this attempt (1 the
+    first time); ``lease_expires_at`` is when the job counts as stuck unless
+    the worker heartbeats it (it does, for long jobs).
+    """
+
+    id: int
+    queue: str
+    task: str
+    payload: Any
+    priority: int
+    attempt: int
+    max_retries: int
+    run_at: datetime
+    created_at: datetime
+    expires_at: datetime | None
+    dedup_key: str | None
+    locked_by: str
+    lease_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """Everything about a job (a row of ``pgqueue.get_job`` / ``pgqueue.list_jobs``),
+    including its state, result and error history: one ``{"attempt", "at", "error"}``
+    dict per failed attempt, oldest first."""
+
+    id: int
+    run_at: datetime
+    created_at: datetime
+    priority: int
+    attempt: int
+    max_retries: int
+    state: str
+    queue: str
+    task: str
+    payload: Any
+    dedup_key: str | None
+    expires_at: datetime | None
+    locked_by: str | None
+    locked_at: datetime | None
+    lease_expires_at: datetime | None
+    finished_at: datetime | None
+    result: Any
+    errors: list[dict[str, Any]]

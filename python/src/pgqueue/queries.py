@@ -73,3 +73,52 @@ select
     s.next_fire_at,
     s.last_fire_at
 from pgqueue.list_schedules() as s"""
+
+GET_JOB: Final = """\
+select * from pgqueue.get_job(job_id => %(job_id)s::bigint)"""
+
+LIST_JOBS: Final = """\
+select * from pgqueue.list_jobs(
+    state => %(state)s::text,
+    queue => %(queue)s::text,
+    task => %(task)s::text,
+    max_jobs => %(max_jobs)s::integer,
+    before_id => %(before_id)s::bigint
+)"""
+
+# --- the worker -------------------------------------------------------------
+
+# The channel pgqueue._notify sends on; its payload is a queue name, or '*'.
+CHANNEL: Final = "pgqueue"
+LISTEN: Final = "listen pgqueue"
+
+DEQUEUE: Final = """\
+select * from pgqueue.dequeue(
+    worker => %(worker)s::text,
+    queues => %(queues)s::text[],
+    batch_size => %(batch_size)s::integer,
+    lease => %(lease)s::interval
+)"""
+
+COMPLETE_MANY: Final = """\
+select pgqueue.complete_many(job_ids => %(job_ids)s::bigint[], worker => %(worker)s::text)"""
+
+FAIL: Final = """\
+select pgqueue.fail(
+    job_id => %(job_id)s::bigint,
+    worker => %(worker)s::text,
+    error => %(error)s::text,
+    retry_in => %(retry_in)s::interval
+)"""
+
+FAIL_PERMANENTLY: Final = """\
+select pgqueue.fail_permanently(job_id => %(job_id)s::bigint, worker => %(worker)s::text, error => %(error)s::text)"""
+
+HEARTBEAT: Final = """\
+select pgqueue.heartbeat(job_ids => %(job_ids)s::bigint[], worker => %(worker)s::text, lease => %(lease)s::interval)"""
+
+RELEASE: Final = """\
+select pgqueue.release(job_ids => %(job_ids)s::bigint[], worker => %(worker)s::text)"""
+
+TICK: Final = """\
+select pgqueue.tick()"""
