@@ -10,7 +10,20 @@ import pytest
 
 from pgqueue import queries
 
-STATEMENTS = {name: value for name, value in vars(queries).items() if name.isupper() and isinstance(value, str)}
+# LISTEN (and its CHANNEL) is the one statement that is not a function call.
+NOT_CALLS = {"CHANNEL", "LISTEN"}
+STATEMENTS = {
+    name: value
+    for name, value in vars(queries).items()
+    if name.isupper() and isinstance(value, str) and name not in NOT_CALLS
+}
+
+
+def test_the_worker_listens_on_the_channel_pgqueue_notifies(db: psycopg.Connection[dict[str, Any]]) -> None:
+    assert f"listen {queries.CHANNEL}" == queries.LISTEN
+    row = db.execute("select prosrc from pg_proc where oid = 'pgqueue._notify(text[])'::regprocedure").fetchone()
+    assert row is not None
+    assert f"'{queries.CHANNEL}'" in row["prosrc"]
 
 
 def test_the_package_has_statements() -> None:
