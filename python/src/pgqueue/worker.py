@@ -168,7 +168,20 @@ class AsyncWorker:
 
     ``lease`` (timedelta or seconds; None: each queue's lease) is how long a job
     stays claimed without a heartbeat; the worker heartbeats long jobs itself.
+
+    ``processed`` counts the jobs it ran; ``last_ack_at`` is the ``time.time()`` of
+    its last acknowledgement (for health checks). The statements it sends are
+    class attributes, so a benchmark can run the same loop against other SQL.
     """
+
+    DEQUEUE = queries.DEQUEUE
+    COMPLETE_MANY = queries.COMPLETE_MANY
+    FAIL = queries.FAIL
+    FAIL_PERMANENTLY = queries.FAIL_PERMANENTLY
+    HEARTBEAT = queries.HEARTBEAT
+    RELEASE = queries.RELEASE
+    TICK = queries.TICK
+    LISTEN = queries.LISTEN
 
     def __init__(
         self,
@@ -219,6 +232,7 @@ class AsyncWorker:
         self._signals = 0
         self._ack_deadline: float | None = None
         self.processed = 0
+        self.last_ack_at: float | None = None
 
     # --- control -------------------------------------------------------------
 
@@ -307,7 +321,7 @@ class AsyncWorker:
             wanted = min(free, self.batch_size)
             self._wake.clear()
             jobs = await link.fetch(
-                queries.DEQUEUE,
+                self.DEQUEUE,
                 {"worker": self.worker_id, "queues": self.queues, "batch_size": wanted, "lease": self._lease()},
                 class_row(Job),
                 give_up=self._stopping.is_set,
@@ -391,20 +405,22 @@ class AsyncWorker:
             failed, self._acks.failed = self._acks.failed, []
             if completed:
                 sent = await link.fetch(
-                    queries.COMPLETE_MANY, {"job_ids": completed, "worker": self.worker_id}, scalar_row, give_up=give_up
+                    self.COMPLETE_MANY, {"job_ids": completed, "worker": self.worker_id}, scalar_row, give_up=give_up
                 )
                 if sent is None:
                     self._acks.completed[:0] = completed
                     self._acks.failed[:0] = failed
                     return
+                self.last_ack_at = time.time()
             for index, (job, error, retry_in, permanent) in enumerate(failed):
                 params: dict[str, Any] = {"job_id": job.id, "worker": self.worker_id, "error": error}
                 if not permanent:
                     params["retry_in"] = timedelta(seconds=retry_in) if retry_in is not None else None
-                query = queries.FAIL_PERMANENTLY if permanent else queries.FAIL
+                query = self.FAIL_PERMANENTLY if permanent else self.FAIL
                 if await link.fetch(query, params, scalar_row, give_up=give_up) is None:
                     self._acks.failed[:0] = failed[index:]
                     return
+                self.last_ack_at = time.time()
 
     async def _stop_acks(self, ack_task: asyncio.Task[None]) -> None:
         """Let the ack loop send what is owed, retrying through an outage for up to
@@ -436,7 +452,7 @@ class AsyncWorker:
         ids = [e.job.id for e in unfinished]
         deadline = time.monotonic() + 5.0
         await link.fetch(
-            queries.RELEASE,
+            self.RELEASE,
             {"job_ids": ids, "worker": self.worker_id},
             scalar_row,
             give_up=lambda: time.monotonic() > deadline,
@@ -453,7 +469,7 @@ class AsyncWorker:
             due = [r for r in self._running.values() if r.next_heartbeat <= now]
             if due:
                 await link.fetch(
-                    queries.HEARTBEAT,
+                    self.HEARTBEAT,
                     {"job_ids": [r.job.id for r in due], "worker": self.worker_id, "lease": self._lease()},
                     scalar_row,
                     give_up=lambda: True,
@@ -461,7 +477,7 @@ class AsyncWorker:
                 for entry in due:
                     entry.next_heartbeat = time.monotonic() + entry.heartbeat_every
             if self.tick_interval is not None and now >= next_tick:
-                report = await link.fetch(queries.TICK, {}, scalar_row, give_up=lambda: True)
+                report = await link.fetch(self.TICK, {}, scalar_row, give_up=lambda: True)
                 if report and isinstance(report[0], dict) and not report[0].get("skipped"):
                     done = {k: v for k, v in report[0].items() if k != "skipped" and v}
                     if done:
@@ -476,7 +492,7 @@ class AsyncWorker:
                 async with await psycopg.AsyncConnection.connect(
                     self.conninfo, autocommit=True, application_name="pgqueue worker listen"
                 ) as conn:
-                    await conn.execute(queries.LISTEN)
+                    await conn.execute(self.LISTEN)
                     self._database_back("listen")
                     delay = RECONNECT_MIN
                     self._wake.set()  # anything enqueued while we were not listening
