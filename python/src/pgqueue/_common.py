@@ -30,6 +30,7 @@ __all__ = [
     "enqueue_many_params",
     "enqueue_params",
     "job_id_params",
+    "list_jobs_params",
     "schedule_name_params",
     "schedule_params",
     "stats_params",
@@ -214,6 +215,27 @@ def enqueue_many_params(jobs: Sequence[Mapping[str, Any] | EnqueueArgs]) -> dict
 def job_id_params(job_id: object) -> dict[str, Any]:
     """The parameters of a statement taking one job id."""
     return {"job_id": _integer("job_id", job_id, _INT8_MIN, _INT8_MAX)}
+
+
+# The most jobs one list_jobs call returns (pgqueue.list_jobs refuses more).
+MAX_LIST_JOBS = 10000
+
+
+def list_jobs_params(state: object, queue: object, task: object, limit: object, before_id: object) -> dict[str, Any]:
+    """The parameters of ``queries.LIST_JOBS``; None filters nothing.
+
+    ``limit`` is checked here because the SQL parameter has another name
+    (``max_jobs``); the state is checked by SQL, which lists the valid ones.
+    """
+    if limit is None:
+        raise InvalidArgument("limit must be an int (got NoneType)")
+    return {
+        "state": _text("state", state),
+        "queue": _text("queue", queue),
+        "task": _text("task", task),
+        "max_jobs": _integer("limit", limit, 1, MAX_LIST_JOBS),
+        "before_id": _integer("before_id", before_id, _INT8_MIN, _INT8_MAX),
+    }
 
 
 def stats_params(queue: object) -> dict[str, Any]:

@@ -33,13 +33,14 @@ from pgqueue._common import (
     enqueue_many_params,
     enqueue_params,
     job_id_params,
+    list_jobs_params,
     schedule_name_params,
     schedule_params,
     stats_params,
     translate_errors,
 )
 from pgqueue.errors import InvalidArgument, PgQueueError
-from pgqueue.models import CronSchedule, EnqueueArgs, QueueStats
+from pgqueue.models import CronSchedule, EnqueueArgs, JobRecord, QueueStats
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -200,6 +201,27 @@ class Client:
         """Job counts of one queue, or of every queue when None, ordered by queue name."""
         return self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))
 
+    def get_job(self, job_id: int) -> JobRecord | None:
+        """Everything about one job, its error history included; None if there is no such job."""
+        rows = self._fetch(queries.GET_JOB, job_id_params(job_id), class_row(JobRecord))
+        return rows[0] if rows else None
+
+    def list_jobs(
+        self,
+        state: str | None = None,
+        queue: str | None = None,
+        task: str | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[JobRecord]:
+        """Up to ``limit`` (at most 10,000) jobs, newest first; None filters nothing.
+
+        A ``task`` ending in ``:`` matches as a prefix, as in routing. For the next
+        page, pass the last id seen as ``before_id``.
+        """
+        params = list_jobs_params(state, queue, task, limit, before_id)
+        return self._fetch(queries.LIST_JOBS, params, class_row(JobRecord))
+
     def schedule_cron(
         self,
         spec: str,
@@ -354,6 +376,23 @@ class AsyncClient:
     async def stats(self, queue: str | None = None) -> list[QueueStats]:
         """See :meth:`Client.stats`."""
         return await self._fetch(queries.STATS, stats_params(queue), class_row(QueueStats))
+
+    async def get_job(self, job_id: int) -> JobRecord | None:
+        """See :meth:`Client.get_job`."""
+        rows = await self._fetch(queries.GET_JOB, job_id_params(job_id), class_row(JobRecord))
+        return rows[0] if rows else None
+
+    async def list_jobs(
+        self,
+        state: str | None = None,
+        queue: str | None = None,
+        task: str | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[JobRecord]:
+        """See :meth:`Client.list_jobs`."""
+        params = list_jobs_params(state, queue, task, limit, before_id)
+        return await self._fetch(queries.LIST_JOBS, params, class_row(JobRecord))
 
     async def schedule_cron(
         self,
