@@ -52,6 +52,7 @@ pgtap: ## pgTAP, pg_prove and PGXS (from Debian's packages when root)
 .PHONY: build
 build: ## regenerate sql/pgqueue--*.sql and sql/pgqueue-install.sql from sql/src
 	$(PYTHON) sql/build.py
+	cp sql/pgqueue-install.sql python/src/pgqueue/sql/pgqueue-install.sql
 
 .PHONY: build-check
 build-check: ## fail if the committed SQL artifacts are out of date
@@ -90,7 +91,8 @@ test: build-check lint test-sql test-python ## everything: artifacts, lint, pgTA
 # --- benchmarks (not part of make test) --------------------------------------
 
 .PHONY: bench
-bench: bench-cleanup ## every benchmark; results in bench/results/
+bench: venv ## pgqueue against the raw-SQL ceiling (issue 5's workloads); bench/results/latest.json
+	$(BIN)/python bench/bench.py
 
 .PHONY: bench-cleanup
 bench-cleanup: venv ## cleanup of 1,000,000 finished jobs: batch times

@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""pgqueue against the raw-SQL ceiling, in one run: `make bench`.
+
+The ceiling is a minimal job table with a partial index and hand-written SQL
+(insert; update ... where id in (select ... for update skip locked limit n);
+batch update), driven by the same Python code: the same client calls, and the
+same worker loop (pgqueue.worker.AsyncWorker with its statements swapped), at
+the same batch size and concurrency, on the same database and server.
+
+Workloads (sizes are flags):
+  1. enqueue, one job per transaction, one producer
+  2. enqueue bulk, batches of 1,000 (enqueue_many vs insert ... select from unnest)
+  3. drain: pre-enqueued no-op jobs, one worker process (concurrency 10, batch 10),
+     worker start to last acknowledgement, every job checked to run exactly once
+  4. latency: an idle worker, jobs enqueued one at a time 20 ms apart,
+     enqueue commit to handler start
+  5. bloat: workload 3 with 1,000,000 finished jobs kept in the table
+  6. scaling: workload 3 with 1 and 2 worker processes
+
+Prints a table with the ratio pgqueue / ceiling and writes bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import fresh_db  # noqa: E402
+
+from pgqueue import Job, ServeMux  # noqa: E402
+from pgqueue.worker import AsyncWorker  # noqa: E402
+
+DATABASE = "pgqueue_bench"
+
+RAW_SCHEMA = """
+create schema raw;
+create table raw.jobs (
+    id bigint generated always as identity primary key,
+    queue text not null default 'default',
+    task text not null,
+    payload jsonb not null default '{}',
+    priority integer not null default 0,
+    state text not null default 'pending',
+    attempt integer not null default 0,
+    run_at timestamptz not null default now(),
+    locked_by text,
+    finished_at timestamptz
+);
+create index raw_jobs_claim_idx on raw.jobs (queue, priority desc, run_at, id) where state = 'pending';
+"""
+
+PGQUEUE_ENQUEUE = "select pgqueue.enqueue(%s, %s::jsonb)"
+RAW_ENQUEUE = "insert into raw.jobs (task, payload) values (%s, %s::jsonb) returning id"
+# The latency test's producer: the ceiling notifies too, or its worker could only poll.
+RAW_ENQUEUE_NOTIFY = (
+    "with i as (insert into raw.jobs (task, payload) values (%s, %s::jsonb) returning id) "
+    "select i.id, pg_notify('pgqueue', 'default') from i"
+)
+PGQUEUE_ENQUEUE_MANY = "select pgqueue.enqueue_many(%s::jsonb)"
+RAW_ENQUEUE_MANY = (
+    "insert into raw.jobs (task, payload) select t, p from unnest(%s::text[], %s::jsonb[]) as u (t, p) returning id"
+)
+
+
+class RawWorker(AsyncWorker):
+    """The same worker loop over the ceiling's hand-written SQL."""
+
+    DEQUEUE = """
+        with c as materialized (
+            select id from raw.jobs
+            where state = 'pending' and queue = 'default' and run_at <= now()
+            order by priority desc, run_at, id
+            limit %(batch_size)s
+            for update skip locked
+        )
+        update raw.jobs as j set state = 'processing', attempt = j.attempt + 1, locked_by = %(worker)s
+        from c where j.id = c.id
+        returning j.id, j.queue, j.task, j.payload, j.priority, j.attempt, 5 as max_retries, j.run_at,
+            j.run_at as created_at, null::timestamptz as expires_at, null::text as dedup_key, j.locked_by,
+            now() + interval '5 minutes' as lease_expires_at"""
+    COMPLETE_MANY = """
+        with u as (
+            update raw.jobs set state = 'done', finished_at = now() where id = any(%(job_ids)s::bigint[]) returning 1
+        )
+        select count(*) from u"""
+    RELEASE = """
+        with u as (
+            update raw.jobs set state = 'pending', attempt = attempt - 1, locked_by = null
+            where id = any(%(job_ids)s::bigint[]) returning 1
+        )
+        select count(*) from u"""
+    HEARTBEAT = "select 0"
+    TICK = """select '{"skipped": true}'::jsonb"""
+
+
+KINDS: dict[str, type[AsyncWorker]] = {"pgqueue": AsyncWorker, "ceiling": RawWorker}
+
+
+@dataclass
+class Results:
+    settings: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, workload: str, unit: str, pgqueue: float, ceiling: float | None, target: str, **extra: Any) -> None:
+        ratio = pgqueue / ceiling if ceiling else None
+        self.rows.append(
+            {
+                "workload": workload,
+                "unit": unit,
+                "pgqueue": round(pgqueue, 3),
+                "ceiling": round(ceiling, 3) if ceiling is not None else None,
+                "ratio": round(ratio, 3) if ratio is not None else None,
+                "target": target,
+                **extra,
+            }
+        )
+        shown = f"{ratio:.2f}" if ratio is not None else "-"
+        ceiling_text = f"{ceiling:,.1f}" if ceiling is not None else "-"
+        print(f"  {workload:<28} {unit:<10} {pgqueue:>12,.1f} {ceiling_text:>12} {shown:>7}   {target}", flush=True)
+
+
+# --- set-up -----------------------------------------------------------------------
+
+
+def connect(dsn: str) -> psycopg.Connection[tuple[Any, ...]]:
+    return psycopg.connect(dsn, autocommit=True)
+
+
+def reset(dsn: str) -> None:
+    """Empty both job tables, so every workload starts alike."""
+    with connect(dsn) as conn:
+        conn.execute("truncate pgqueue.jobs, raw.jobs")
+        conn.execute("vacuum analyze pgqueue.jobs")
+        conn.execute("vacuum analyze raw.jobs")
+
+
+def preload(dsn: str, kind: str, jobs: int, finished: int = 0) -> None:
+    """jobs pending no-op jobs (and finished done ones), inserted in bulk outside the timing."""
+    with connect(dsn) as conn:
+        if finished:
+            conn.execute(
+                """
+                insert into pgqueue.jobs (queue, task, run_at, created_at, max_retries, state, attempt, finished_at)
+                select 'default', 'task:old', now(), now(), 5, 'done', 1, now() from generate_series(1, %s)
+                """,
+                [finished],
+            )
+        for start in range(0, jobs, 5000):
+            count = min(5000, jobs - start)
+            if kind == "pgqueue":
+                conn.execute(
+                    "select count(*) from pgqueue.enqueue_many("
+                    "(select jsonb_agg(jsonb_build_object('task', 'task:noop')) from generate_series(1, %s)))",
+                    [count],
+                )
+            else:
+                conn.execute("insert into raw.jobs (task) select 'task:noop' from generate_series(1, %s)", [count])
+        conn.execute("vacuum analyze pgqueue.jobs")
+        conn.execute("vacuum analyze raw.jobs")
+
+
+# --- 1 and 2: enqueue -----------------------------------------------------------------
+
+
+def enqueue_single(dsn: str, kind: str, jobs: int) -> float:
+    statement = PGQUEUE_ENQUEUE if kind == "pgqueue" else RAW_ENQUEUE
+    payload = '{"to": "a@b.c"}'
+    with connect(dsn) as conn:
+        for _ in range(20):  # warm up: prepared statements, plpgsql cache
+            conn.execute(statement, ["task:warmup", payload])
+        started = time.perf_counter()
+        for _ in range(jobs):
+            conn.execute(statement, ["task:send:email", payload])
+        return jobs / (time.perf_counter() - started)
+
+
+def enqueue_bulk(dsn: str, kind: str, jobs: int, batch: int) -> float:
+    batches: list[list[Any]] = []
+    for start in range(0, jobs, batch):
+        count = min(batch, jobs - start)
+        if kind == "pgqueue":
+            batches.append([json.dumps([{"task": "task:resize", "payload": {"n": n}} for n in range(count)])])
+        else:
+            batches.append([["task:resize"] * count, [json.dumps({"n": n}) for n in range(count)]])
+    statement = PGQUEUE_ENQUEUE_MANY if kind == "pgqueue" else RAW_ENQUEUE_MANY
+    with connect(dsn) as conn:
+        conn.execute(statement, batches[0])  # warm up
+        started = time.perf_counter()
+        for params in batches:
+            conn.execute(statement, params).fetchall()
+        return jobs / (time.perf_counter() - started)
+
+
+# --- 3, 5, 6: drain -------------------------------------------------------------------
+
+
+def _drain_child(
+    dsn: str,
+    kind: str,
+    concurrency: int,
+    batch: int,
+    calls: Any,
+    out: multiprocessing.Queue[tuple[list[int], float | None]],
+) -> None:
+    ran: list[int] = []
+    mux = ServeMux()
+
+    @mux.handle("task:noop")
+    async def noop(job: Job) -> None:
+        ran.append(job.id)
+        with calls.get_lock():
+            calls.value += 1
+
+    worker = KINDS[kind](dsn, mux, concurrency=concurrency, batch_size=batch, poll_interval=0.5)
+    asyncio.run(worker.run())
+    out.put((ran, worker.last_ack_at))
+
+
+def drain(dsn: str, kind: str, jobs: int, processes: int, concurrency: int, batch: int, finished: int = 0) -> float:
+    reset(dsn)
+    preload(dsn, kind, jobs, finished)
+    context = multiprocessing.get_context("fork")
+    calls = context.Value("l", 0)
+    out: multiprocessing.Queue[tuple[list[int], float | None]] = context.Queue()
+    children = [
+        context.Process(target=_drain_child, args=(dsn, kind, concurrency, batch, calls, out)) for _ in range(processes)
+    ]
+    started = time.time()
+    for child in children:
+        child.start()
+    deadline = time.monotonic() + 600
+    while calls.value < jobs and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.2)  # the last acknowledgements
+    for child in children:
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGTERM)
+    reports = [out.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+    ran = [job_id for ids, _ in reports for job_id in ids]
+    last_ack = max(at for _, at in reports if at is not None)
+    table = "pgqueue.jobs" if kind == "pgqueue" else "raw.jobs"
+    with connect(dsn) as conn:
+        row = conn.execute(
+            f"select count(*) filter (where state = 'done' and attempt = 1), count(*) from {table} "
+            "where task = 'task:noop'"
+        ).fetchone()
+    assert row is not None
+    if len(ran) != jobs or len(set(ran)) != jobs or row[0] != jobs or row[1] != jobs:
+        raise SystemExit(
+            f"drain {kind}: ran {len(ran)} calls for {len(set(ran))} distinct of {jobs} jobs; "
+            f"{row[0]} of {row[1]} done on the first attempt: not exactly once"
+        )
+    return jobs / (last_ack - started)
+
+
+# --- 4: latency -----------------------------------------------------------------------
+
+
+def _latency_child(dsn: str, kind: str, out: multiprocessing.Queue[dict[int, float]], ready: Any) -> None:
+    started: dict[int, float] = {}
+    mux = ServeMux()
+
+    @mux.handle("task:ping")
+    async def ping(job: Job) -> None:
+        started[job.id] = time.time()
+
+    worker = KINDS[kind](dsn, mux, concurrency=10, batch_size=10, poll_interval=5)
+
+    async def main() -> None:
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(1.0)  # connected and listening
+        ready.set()
+        await task
+
+    asyncio.run(main())
+    out.put(started)
+
+
+def latency(dsn: str, kind: str, jobs: int, gap: float) -> list[float]:
+    reset(dsn)
+    context = multiprocessing.get_context("fork")
+    out: multiprocessing.Queue[dict[int, float]] = context.Queue()
+    ready = context.Event()
+    child = context.Process(target=_latency_child, args=(dsn, kind, out, ready))
+    child.start()
+    ready.wait(timeout=30)
+    statement = PGQUEUE_ENQUEUE if kind == "pgqueue" else RAW_ENQUEUE_NOTIFY
+    committed: dict[int, float] = {}
+    with connect(dsn) as conn:
+        for _ in range(jobs):
+            row = conn.execute(statement, ["task:ping", "{}"]).fetchone()
+            committed[int(row[0])] = time.time()  # type: ignore[index]
+            time.sleep(gap)
+    time.sleep(0.5)
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGTERM)
+    started = out.get(timeout=60)
+    child.join(timeout=60)
+    missing = set(committed) - set(started)
+    if missing:
+        raise SystemExit(f"latency {kind}: {len(missing)} jobs never started")
+    return sorted((started[i] - committed[i]) * 1000 for i in committed)
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, max(0, round(p / 100 * len(values)) - 1))]
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+def best(runs: int, measure: Callable[[], float]) -> float:
+    """The best of `runs` measurements: noise only ever slows a run down."""
+    return max(measure() for _ in range(runs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=10_000, help="jobs for workload 1")
+    parser.add_argument("--bulk", type=int, default=50_000, help="jobs for workload 2")
+    parser.add_argument("--bulk-batch", type=int, default=1000)
+    parser.add_argument("--drain", type=int, default=20_000, help="jobs for workloads 3, 5, 6")
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--latency-jobs", type=int, default=200)
+    parser.add_argument("--latency-gap", type=float, default=0.02, help="seconds between latency jobs")
+    parser.add_argument("--bloat", type=int, default=1_000_000, help="finished jobs kept for workload 5")
+    parser.add_argument("--runs", type=int, default=1, help="repeat each throughput measurement, keep the best")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+
+    dsn = fresh_db.create_database(DATABASE)
+    fresh_db.install(dsn)
+    with connect(dsn) as conn:
+        conn.execute(RAW_SCHEMA.encode())
+        version = conn.execute("select version()").fetchone()
+    results = Results(
+        settings={
+            **{k: str(v) for k, v in vars(args).items()},
+            "server": version[0] if version else None,
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        }
+    )
+    print(f"pgqueue bench: {results.settings['server']}, {os.cpu_count()} CPUs", flush=True)
+    print(f"  {'workload':<28} {'unit':<10} {'pgqueue':>12} {'ceiling':>12} {'ratio':>7}   target")
+    try:
+        measured = {k: best(args.runs, functools.partial(enqueue_single, dsn, k, args.single)) for k in KINDS}
+        results.add("1 enqueue single", "jobs/s", measured["pgqueue"], measured["ceiling"], ">= 0.85")
+        measured = {
+            k: best(args.runs, functools.partial(enqueue_bulk, dsn, k, args.bulk, args.bulk_batch)) for k in KINDS
+        }
+        results.add("2 enqueue bulk", "jobs/s", measured["pgqueue"], measured["ceiling"], ">= 0.80")
+
+        def drain_rate(kind: str, processes: int, finished: int = 0) -> float:
+            return best(
+                args.runs, lambda: drain(dsn, kind, args.drain, processes, args.concurrency, args.batch, finished)
+            )
+
+        drained = {k: drain_rate(k, 1) for k in KINDS}
+        results.add("3 drain, 1 process", "jobs/s", drained["pgqueue"], drained["ceiling"], ">= 0.90")
+
+        waits = {k: latency(dsn, k, args.latency_jobs, args.latency_gap) for k in KINDS}
+        for p in (50, 95, 99):
+            results.add(
+                f"4 latency p{p}",
+                "ms",
+                percentile(waits["pgqueue"], p),
+                percentile(waits["ceiling"], p),
+                "<= 1.2 x ceiling" if p == 50 else ("<= 5 ms" if p == 99 else ""),
+            )
+
+        bloated = drain_rate("pgqueue", 1, args.bloat)
+        results.add(f"5 drain, {args.bloat:,} finished", "jobs/s", bloated, drained["pgqueue"], ">= 0.90 (vs empty)")
+
+        two = {k: drain_rate(k, 2) for k in KINDS}
+        results.add("6 drain, 2 processes", "jobs/s", two["pgqueue"], two["ceiling"], "scaling")
+    finally:
+        fresh_db.drop_database(DATABASE)
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(asdict(results), indent=2) + "\n")
+    print(f"results: {args.output.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
