@@ -266,7 +266,8 @@ revoke all on table pgqueue.cron_schedules from public;
 -- sql/src/extension_dump.sql
 -- Installed as an extension, pgqueue's tables belong to it, and pg_dump would
 -- leave out their rows (and the id sequence's position) unless told to keep
--- them: a backup must keep the jobs. A plain install needs nothing, and the
+-- them: a backup must keep the jobs, the archive and the schedules. Every
+-- table of the schema is listed here; a test checks none is missing. A plain install needs nothing, and the
 -- plain script refuses to run where the extension exists, so this is a no-op
 -- there.
 do $extension_dump$
@@ -275,6 +276,8 @@ begin
         perform pg_catalog.pg_extension_config_dump('pgqueue.queues', '');
         perform pg_catalog.pg_extension_config_dump('pgqueue.jobs', '');
         perform pg_catalog.pg_extension_config_dump('pgqueue.jobs_id_seq', '');
+        perform pg_catalog.pg_extension_config_dump('pgqueue.jobs_archive', '');
+        perform pg_catalog.pg_extension_config_dump('pgqueue.cron_schedules', '');
     end if;
 end
 $extension_dump$;
@@ -1511,9 +1514,10 @@ revoke all on function pgqueue.list_jobs(text, text, text, integer, bigint) from
 grant execute on function pgqueue.list_jobs(text, text, text, integer, bigint) to pgqueue_admin;
 
 -- sql/src/functions/_expire.sql
--- Pending jobs whose expires_at has passed become expired. dequeue already
--- never hands them out; this moves them out of the claim index and makes them
--- visible as expired (and eligible for cleanup).
+-- Pending jobs whose expires_at has passed become expired, up to 10,000 per
+-- call so tick's transaction stays short (the next tick takes the rest).
+-- dequeue already never hands them out; this moves them out of the claim
+-- index and makes them visible as expired (and eligible for cleanup).
 create or replace function pgqueue._expire()
 returns integer
 language sql
@@ -1531,6 +1535,8 @@ as $$
             from pgqueue.jobs as e
             where e.state = 'pending'
                 and e.expires_at <= pgqueue._now()
+            order by e.expires_at
+            limit 10000
             for update skip locked
         )
         returning 1
@@ -1562,6 +1568,9 @@ as $$
         where j.state = 'processing'
             and j.lease_expires_at < pgqueue._now()
         order by j.lease_expires_at
+        -- Bounded, so tick's transaction stays short after a mass crash; the
+        -- next call takes the rest.
+        limit 1000
         -- A job being completed right now is not stuck: skip, don't wait.
         for update skip locked
     )
@@ -1571,7 +1580,7 @@ as $$
 $$;
 
 comment on function pgqueue.rescue() is
-'Jobs processing past their lease (a crashed or hung worker) count a failed attempt, error "lease expired": back to pending with backoff, or failed when retries are exhausted. Returns how many.';
+'Jobs processing past their lease (a crashed or hung worker), up to 1,000 per call, count a failed attempt, error "lease expired": back to pending with backoff, or failed when retries are exhausted. Returns how many.';
 
 revoke all on function pgqueue.rescue() from public;
 grant execute on function pgqueue.rescue() to pgqueue_admin;
@@ -1636,7 +1645,17 @@ begin
             r.lease_expires_at, r.finished_at, r.result, r.errors, v_now
         from removed as r
         where r.strategy = 'archive'
-        on conflict (id) do nothing
+        -- An id already archived (a restored backup, a reset sequence) must not
+        -- make the job vanish: the newer row wins.
+        on conflict (id) do update
+        set
+            run_at = excluded.run_at, created_at = excluded.created_at, priority = excluded.priority,
+            attempt = excluded.attempt, max_retries = excluded.max_retries, state = excluded.state,
+            queue = excluded.queue, task = excluded.task, payload = excluded.payload,
+            dedup_key = excluded.dedup_key, expires_at = excluded.expires_at, locked_by = excluded.locked_by,
+            locked_at = excluded.locked_at, lease_expires_at = excluded.lease_expires_at,
+            finished_at = excluded.finished_at, result = excluded.result, errors = excluded.errors,
+            archived_at = excluded.archived_at
     )
 
     select pg_catalog.count(*) into v_count from removed;

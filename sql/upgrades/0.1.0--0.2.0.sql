@@ -10,3 +10,4 @@ where state in ('done', 'failed', 'cancelled', 'expired');
 
 -- @include tables/jobs_archive.sql
 -- @include tables/cron_schedules.sql
+-- @include extension_dump.sql

@@ -225,6 +225,38 @@ def test_extension_gives_the_same_catalog_as_the_plain_script(new_db: NewDb) -> 
     assert catalog(extension) == catalog(plain)
 
 
+EXTENSION_TABLES_NOT_DUMPED = """
+    select c.relname
+    from pg_class as c
+    where c.relnamespace = 'pgqueue'::regnamespace and c.relkind in ('r', 'S')
+      and c.oid <> all (coalesce((select e.extconfig from pg_extension as e where e.extname = 'pgqueue'), '{}'))
+    order by 1
+"""
+
+
+def test_pg_dump_keeps_every_table_of_the_extension(new_db: NewDb) -> None:
+    """Extension-owned tables lose their rows in pg_dump unless registered."""
+    fresh, upgraded = new_db("dump_fresh"), new_db("dump_upgraded")
+    with psycopg.connect(fresh) as conn:
+        conn.execute("create extension pgqueue")
+        assert conn.execute(EXTENSION_TABLES_NOT_DUMPED).fetchall() == []
+    for release in EARLIER_RELEASES:
+        with psycopg.connect(upgraded) as conn:
+            conn.execute("drop extension if exists pgqueue")
+            conn.execute(sql.SQL("create extension pgqueue version {}").format(sql.Literal(release)))
+            conn.execute("alter extension pgqueue update")
+            assert conn.execute(EXTENSION_TABLES_NOT_DUMPED).fetchall() == [], f"upgraded from {release}"
+    with psycopg.connect(fresh) as conn:
+        conn.execute("select pgqueue.enqueue('task:backed:up')")
+        conn.execute("select pgqueue.schedule('nightly', '@daily', 'task:nightly')")
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", fresh], capture_output=True, text=True, timeout=60
+    )
+    assert dump.returncode == 0, dump.stderr
+    assert "task:backed:up" in dump.stdout
+    assert "task:nightly" in dump.stdout
+
+
 def test_plain_script_refuses_a_database_with_the_extension(new_db: NewDb) -> None:
     dsn = new_db("both")
     with psycopg.connect(dsn) as conn:

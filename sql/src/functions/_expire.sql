@@ -1,6 +1,7 @@
--- Pending jobs whose expires_at has passed become expired. dequeue already
--- never hands them out; this moves them out of the claim index and makes them
--- visible as expired (and eligible for cleanup).
+-- Pending jobs whose expires_at has passed become expired, up to 10,000 per
+-- call so tick's transaction stays short (the next tick takes the rest).
+-- dequeue already never hands them out; this moves them out of the claim
+-- index and makes them visible as expired (and eligible for cleanup).
 create or replace function pgqueue._expire()
 returns integer
 language sql
@@ -18,6 +19,8 @@ as $$
             from pgqueue.jobs as e
             where e.state = 'pending'
                 and e.expires_at <= pgqueue._now()
+            order by e.expires_at
+            limit 10000
             for update skip locked
         )
         returning 1

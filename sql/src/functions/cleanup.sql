@@ -57,7 +57,17 @@ begin
             r.lease_expires_at, r.finished_at, r.result, r.errors, v_now
         from removed as r
         where r.strategy = 'archive'
-        on conflict (id) do nothing
+        -- An id already archived (a restored backup, a reset sequence) must not
+        -- make the job vanish: the newer row wins.
+        on conflict (id) do update
+        set
+            run_at = excluded.run_at, created_at = excluded.created_at, priority = excluded.priority,
+            attempt = excluded.attempt, max_retries = excluded.max_retries, state = excluded.state,
+            queue = excluded.queue, task = excluded.task, payload = excluded.payload,
+            dedup_key = excluded.dedup_key, expires_at = excluded.expires_at, locked_by = excluded.locked_by,
+            locked_at = excluded.locked_at, lease_expires_at = excluded.lease_expires_at,
+            finished_at = excluded.finished_at, result = excluded.result, errors = excluded.errors,
+            archived_at = excluded.archived_at
     )
 
     select pg_catalog.count(*) into v_count from removed;

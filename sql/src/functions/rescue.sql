@@ -15,6 +15,9 @@ as $$
         where j.state = 'processing'
             and j.lease_expires_at < pgqueue._now()
         order by j.lease_expires_at
+        -- Bounded, so tick's transaction stays short after a mass crash; the
+        -- next call takes the rest.
+        limit 1000
         -- A job being completed right now is not stuck: skip, don't wait.
         for update skip locked
     )
@@ -24,7 +27,7 @@ as $$
 $$;
 
 comment on function pgqueue.rescue() is
-'Jobs processing past their lease (a crashed or hung worker) count a failed attempt, error "lease expired": back to pending with backoff, or failed when retries are exhausted. Returns how many.';
+'Jobs processing past their lease (a crashed or hung worker), up to 1,000 per call, count a failed attempt, error "lease expired": back to pending with backoff, or failed when retries are exhausted. Returns how many.';
 
 revoke all on function pgqueue.rescue() from public;
 grant execute on function pgqueue.rescue() to pgqueue_admin;

@@ -2,7 +2,7 @@
 -- each queue's), deleting or archiving them, one bounded batch per call; never
 -- pending or processing jobs.
 begin;
-select plan(14);
+select plan(16);
 
 set local timezone = 'UTC';
 select set_config('pgqueue.fake_now', '2030-01-01 00:00:00+00', true);
@@ -83,6 +83,37 @@ select set_eq(
     $$select j.task from pgqueue.jobs as j$$,
     array['t:processing', 't:pending'],
     'Only the live jobs are left.'
+);
+
+-- An id already in the archive does not make a job vanish: the newer row wins.
+select pgqueue.enqueue('t:again', queue => 'kept');
+insert into pgqueue.jobs_archive (
+    id, run_at, created_at, priority, attempt, max_retries, state, queue, task, payload, errors, archived_at
+)
+select
+    j.id,
+    j.run_at,
+    j.created_at,
+    0 as priority,
+    9 as attempt,
+    0 as max_retries,
+    'failed' as state,
+    'kept' as queue,
+    't:stale-copy' as task,
+    '{}'::jsonb as payload,
+    '[]'::jsonb as errors,
+    '2029-01-01'::timestamptz as archived_at
+from pgqueue.jobs as j
+where j.task = 't:again';
+select pgqueue.dequeue('w', queues => array['kept'], batch_size => 10);
+select pgqueue.complete(j.id, 'w') from pgqueue.jobs as j
+where j.task = 't:again';
+select set_config('pgqueue.fake_now', '2030-03-15 00:00:00+00', true);
+select is(pgqueue.cleanup(), 1, 'A job whose id is already archived is still cleaned up.');
+select results_eq(
+    $$select a.task, a.state, a.attempt from pgqueue.jobs_archive as a where a.task in ('t:again', 't:stale-copy')$$,
+    $$values ('t:again'::text, 'done'::text, 1)$$,
+    'and archived: the newer row replaced the stale copy.'
 );
 
 -- One call is one bounded batch.
