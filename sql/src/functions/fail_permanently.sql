@@ -2,14 +2,19 @@
 -- fix (a malformed payload, a deleted account). The attempt and error go into
 -- the history like any failure; the job is dead-lettered as failed and can
 -- still be re-run with retry. Fenced like fail.
+-- PL/pgSQL rather than SQL on purpose: a SQL-language function called from
+-- PL/pgSQL is parsed and planned again in every transaction, which cost a
+-- one-job enqueue about 100 us; a PL/pgSQL function stays compiled per session.
 create or replace function pgqueue.fail_permanently(job_id bigint, worker text, error text)
 returns text
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select pgqueue._fail(fail_permanently.job_id, fail_permanently.worker, fail_permanently.error, null, true)
+begin
+    return pgqueue._fail(fail_permanently.job_id, fail_permanently.worker, fail_permanently.error, null, true);
+end;
 $$;
 
 comment on function pgqueue.fail_permanently(bigint, text, text) is
