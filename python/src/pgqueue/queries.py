@@ -86,6 +86,9 @@ select * from pgqueue.list_jobs(
     before_id => %(before_id)s::bigint
 )"""
 
+VERSION: Final = """\
+select pgqueue.version()"""
+
 # --- the worker -------------------------------------------------------------
 
 # The channel pgqueue._notify sends on; its payload is a queue name, or '*'.
