@@ -1789,9 +1789,18 @@ declare
     v_position bigint;
     v_detail text;
     v_element jsonb;
+    -- The elements parsed once into enqueue's arguments, in input order; every
+    -- pass below reads this array instead of the JSON again.
+    v_args pgqueue._enqueue_args[];
     v_ids bigint[];
     v_inserted bigint[];
     v_due text[];
+    -- enqueue's parameter names, from the type that describes an element.
+    v_keys text[] := array(
+        select a.attname::text
+        from pg_catalog.pg_attribute as a
+        where a.attrelid = 'pgqueue._enqueue_args'::regclass and a.attnum > 0
+    );
 begin
     if enqueue_many.jobs is null or pg_catalog.jsonb_typeof(enqueue_many.jobs) <> 'array' then
         raise exception 'jobs must be a JSON array of objects (got %)',
@@ -1799,43 +1808,34 @@ begin
             using errcode = '22023';
     end if;
 
-    -- Positions in messages are 0-based, as in the JSON array.
-    select e.ord - 1, pg_catalog.jsonb_typeof(e.value) into v_position, v_detail
+    -- The first element that is not an object, or has a key enqueue does not
+    -- know (what is left once the known keys are removed). Positions in
+    -- messages are 0-based, as in the JSON array.
+    select
+        e.ord - 1,
+        case
+            when pg_catalog.jsonb_typeof(e.value) <> 'object'
+                then pg_catalog.format('must be a JSON object (got %s)', pg_catalog.jsonb_typeof(e.value))
+            else pg_catalog.format(
+                'has an unknown key "%s" (keys are enqueue''s parameter names)',
+                (select k.key from pg_catalog.jsonb_object_keys(e.value - v_keys) as k (key) limit 1)
+            )
+        end
+    into v_position, v_detail
     from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-    where pg_catalog.jsonb_typeof(e.value) <> 'object'
+    where pg_catalog.jsonb_typeof(e.value) <> 'object' or (e.value - v_keys) <> '{}'::jsonb
     order by e.ord
     limit 1;
     if found then
-        raise exception 'jobs[%] must be a JSON object (got %)', v_position, v_detail
-            using errcode = '22023';
-    end if;
-
-    select e.ord - 1, k.key into v_position, v_detail
-    from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-    cross join lateral pg_catalog.jsonb_object_keys(e.value) as k (key)
-    where k.key::name <> all (
-        array(
-            select a.attname
-            from pg_catalog.pg_attribute as a
-            where a.attrelid = 'pgqueue._enqueue_args'::regclass and a.attnum > 0
-        )
-    )
-    order by e.ord
-    limit 1;
-    if found then
-        raise exception 'jobs[%] has an unknown key "%" (keys are enqueue''s parameter names)',
-            v_position, v_detail
-            using errcode = '22023';
+        raise exception 'jobs[%] %', v_position, v_detail using errcode = '22023';
     end if;
 
     begin
-        select e.ord - 1, pgqueue._check_job(r.task, coalesce(r.queue, 'default'), r.run_at, r.delay, r.max_retries)
-        into v_position, v_detail
-        from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-        cross join lateral pg_catalog.jsonb_populate_record(null::pgqueue._enqueue_args, e.value) as r
-        where pgqueue._check_job(r.task, coalesce(r.queue, 'default'), r.run_at, r.delay, r.max_retries) is not null
-        order by e.ord
-        limit 1;
+        v_args := array(
+            select pg_catalog.jsonb_populate_record(null::pgqueue._enqueue_args, e.value)
+            from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
+            order by e.ord
+        );
     exception
         -- A value of the wrong type ("priority": "high"): find the element.
         when data_exception then
@@ -1854,36 +1854,55 @@ begin
             end loop;
             raise;
     end;
+
+    select a.ordinality - 1, pgqueue._check_job(a.task, coalesce(a.queue, 'default'), a.run_at, a.delay, a.max_retries)
+    into v_position, v_detail
+    from pg_catalog.unnest(v_args) with ordinality as a
+    where pgqueue._check_job(a.task, coalesce(a.queue, 'default'), a.run_at, a.delay, a.max_retries) is not null
+    order by a.ordinality
+    limit 1;
     if v_detail is not null then
         raise exception 'jobs[%]: %', v_position, v_detail using errcode = '22023';
     end if;
 
     perform pgqueue._queue(q.name)
-    from (
-        select distinct coalesce(e.value ->> 'queue', 'default') as name
-        from pg_catalog.jsonb_array_elements(enqueue_many.jobs) as e (value)
-    ) as q;
+    from (select distinct coalesce(a.queue, 'default') as name from pg_catalog.unnest(v_args) as a) as q;
 
     -- Ids are drawn up front, in input order, so each element knows its id
-    -- whether or not its insert was skipped by a dedup conflict.
+    -- whether or not its insert was skipped by a dedup conflict. Jobs without a
+    -- dedup_key take a plain insert: ON CONFLICT would send every row through
+    -- speculative insertion, which cost half the time of a bulk enqueue.
     with input as materialized (
         select
-            e.ord,
+            a.ordinality as ord,
             pg_catalog.nextval('pgqueue.jobs_id_seq') as id,
-            coalesce(r.queue, 'default') as queue,
-            r.task,
-            coalesce(r.payload, '{}') as payload,
-            coalesce(r.priority, 0) as priority,
-            coalesce(r.run_at, v_now + r.delay, v_now) as run_at,
-            r.max_retries,
-            r.dedup_key,
-            r.expires_at
-        from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-        cross join lateral pg_catalog.jsonb_populate_record(null::pgqueue._enqueue_args, e.value) as r
-        order by e.ord
+            coalesce(a.queue, 'default') as queue,
+            a.task,
+            coalesce(a.payload, '{}') as payload,
+            coalesce(a.priority, 0) as priority,
+            coalesce(a.run_at, v_now + a.delay, v_now) as run_at,
+            a.max_retries,
+            a.dedup_key,
+            a.expires_at
+        from pg_catalog.unnest(v_args) with ordinality as a
+        order by a.ordinality
     ),
 
-    inserted as (
+    plain as (
+        insert into pgqueue.jobs (
+            id, queue, task, payload, priority, run_at, created_at, max_retries, expires_at
+        )
+        select
+            i.id, i.queue, i.task, i.payload, i.priority, i.run_at, v_now,
+            coalesce(i.max_retries, q.max_retries), i.expires_at
+        from input as i
+        inner join pgqueue.queues as q on q.name = i.queue
+        where i.dedup_key is null
+        order by i.ord
+        returning id, queue, run_at
+    ),
+
+    deduplicated as (
         insert into pgqueue.jobs (
             id, queue, task, payload, priority, run_at, created_at, max_retries, dedup_key, expires_at
         )
@@ -1892,10 +1911,17 @@ begin
             coalesce(i.max_retries, q.max_retries), i.dedup_key, i.expires_at
         from input as i
         inner join pgqueue.queues as q on q.name = i.queue
+        where i.dedup_key is not null
         order by i.ord
         on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
         do nothing
         returning id, queue, run_at
+    ),
+
+    inserted as (
+        select p.id, p.queue, p.run_at from plain as p
+        union all
+        select d.id, d.queue, d.run_at from deduplicated as d
     )
 
     select
@@ -1906,19 +1932,24 @@ begin
 
     perform pgqueue._notify(coalesce(v_due, '{}'));
 
+    if coalesce(pg_catalog.cardinality(v_inserted), 0) = coalesce(pg_catalog.cardinality(v_ids), 0) then
+        return query select u.id from pg_catalog.unnest(v_ids) as u (id);
+        return;
+    end if;
+
+    -- Some dedup_keys were taken: those elements resolve through enqueue.
     return query
     select coalesce(
         n.id,
         pgqueue.enqueue(
-            task => r.task, payload => r.payload, queue => r.queue, priority => r.priority,
-            run_at => r.run_at, delay => r.delay, max_retries => r.max_retries,
-            dedup_key => r.dedup_key, expires_at => r.expires_at
+            task => a.task, payload => a.payload, queue => a.queue, priority => a.priority,
+            run_at => a.run_at, delay => a.delay, max_retries => a.max_retries,
+            dedup_key => a.dedup_key, expires_at => a.expires_at
         )
     )
-    from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-    cross join lateral pg_catalog.jsonb_populate_record(null::pgqueue._enqueue_args, e.value) as r
-    left join pg_catalog.unnest(v_inserted) as n (id) on n.id = v_ids[e.ord]
-    order by e.ord;
+    from pg_catalog.unnest(v_args) with ordinality as a
+    left join pg_catalog.unnest(v_inserted) as n (id) on n.id = v_ids[a.ordinality]
+    order by a.ordinality;
 end;
 $$;
 
