@@ -1,0 +1,385 @@
+"""The worker in the test's own process: handlers, failures, leases, wake-ups.
+
+Each test runs a real :class:`pgqueue.Worker` in a thread (``worker_thread``) on
+a fresh database and watches what its handlers saw (a ``Recorder``) and what
+the database holds (``pgqueue.jobs``). Tests that need real processes (signals,
+``kill -9``, many workers) are in test_worker_processes.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import statistics
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from worker_app import Recorder, wait_until, worker_thread
+
+from pgqueue import Client, Job, PermanentError, Retry, ServeMux
+
+DictConnection = psycopg.Connection[dict[str, Any]]
+
+LISTEN_APP = "pgqueue worker listen"
+
+
+def job_row(db: DictConnection, job_id: int) -> dict[str, Any]:
+    row = db.execute("select * from pgqueue.jobs where id = %s", [job_id]).fetchone()
+    assert row is not None, f"job {job_id} does not exist"
+    return row
+
+
+def wait_for_state(db: DictConnection, job_id: int, state: str, timeout: float = 10) -> dict[str, Any]:
+    return wait_until(
+        lambda: (row := job_row(db, job_id))["state"] == state and row, timeout, f"job {job_id} to be {state}"
+    )
+
+
+def fast_backoff(db: DictConnection, queue: str = "default") -> None:
+    db.execute("select pgqueue.configure_queue(queue => %s, backoff_base => '50 ms')", [queue])
+
+
+def error_times(row: dict[str, Any]) -> list[datetime]:
+    return [datetime.fromisoformat(entry["at"]) for entry in row["errors"]]
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def test_sync_and_async_handlers_run_and_their_jobs_complete(dsn: str, client: Client, db: DictConnection) -> None:
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:sync")
+    def sync_handler(job: Job) -> None:
+        recorder(job)
+
+    @mux.handle("task:async")
+    async def async_handler(job: Job) -> None:
+        await asyncio.sleep(0)
+        recorder(job)
+
+    ids = {task: [client.enqueue(task, {"n": n}) for n in range(3)] for task in ("task:sync", "task:async")}
+    with worker_thread(dsn, mux, poll_interval=0.2) as worker:
+        for job_id in ids["task:sync"] + ids["task:async"]:
+            recorder.wait_for(job_id)
+            wait_for_state(db, job_id, "done")
+
+    by_task = {task: [recorder.of(job_id)[0] for job_id in job_ids] for task, job_ids in ids.items()}
+    assert [seen.payload for seen in by_task["task:sync"]] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    # def handlers run in the worker's pool threads, async ones on its event loop's thread
+    assert all(seen.thread.startswith("pgqueue-job") for seen in by_task["task:sync"])
+    assert {seen.thread for seen in by_task["task:async"]} == {worker.thread.name}
+    assert all(seen.attempt == 1 for seen in recorder.calls)
+    assert len(recorder.calls) == 6
+
+
+def test_a_handler_enqueues_a_follow_up_job_which_then_runs(dsn: str, client: Client, db: DictConnection) -> None:
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:order:placed")
+    def placed(job: Job) -> None:
+        recorder(job)
+        client.enqueue("task:order:email", {"order": job.payload["order"], "after": job.id})
+
+    @mux.handle("task:order:email")
+    async def email(job: Job) -> None:
+        recorder(job)
+
+    parent = client.enqueue("task:order:placed", {"order": 17})
+    with worker_thread(dsn, mux, poll_interval=5):
+        recorder.wait_for(parent)
+        child = wait_until(lambda: [s for s in recorder.calls if s.task == "task:order:email"], 10, "the follow-up")
+        wait_for_state(db, child[0].job_id, "done")
+        wait_for_state(db, parent, "done")
+
+    assert child[0].payload == {"order": 17, "after": parent}
+    assert child[0].job_id != parent
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+def test_at_most_concurrency_handlers_run_at_once(dsn: str, client: Client, db: DictConnection, kind: str) -> None:
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+    mux = ServeMux()
+
+    def enter() -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+
+    def leave() -> None:
+        nonlocal active
+        with lock:
+            active -= 1
+
+    if kind == "def":
+
+        @mux.handle("task:slow")
+        def slow(job: Job) -> None:
+            enter()
+            time.sleep(0.15)
+            leave()
+
+    else:
+
+        @mux.handle("task:slow")
+        async def aslow(job: Job) -> None:
+            enter()
+            await asyncio.sleep(0.15)
+            leave()
+
+    ids = client.enqueue_many([{"task": "task:slow"} for _ in range(12)])
+    with worker_thread(dsn, mux, concurrency=3, batch_size=10, poll_interval=0.2):
+        for job_id in ids:
+            wait_for_state(db, job_id, "done")
+
+    assert peak == 3
+
+
+# --- failures -------------------------------------------------------------------------------
+
+
+def test_an_exception_retries_with_backoff_then_dead_letters(dsn: str, client: Client, db: DictConnection) -> None:
+    fast_backoff(db)
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:flaky")
+    def flaky(job: Job) -> None:
+        recorder(job)
+        raise ValueError(f"boom on attempt {job.attempt}")
+
+    job_id = client.enqueue("task:flaky", max_retries=3)
+    with worker_thread(dsn, mux, poll_interval=0.02):
+        row = wait_for_state(db, job_id, "failed")
+        calls = recorder.wait_for(job_id, count=4)
+
+    assert [seen.attempt for seen in calls] == [1, 2, 3, 4]
+    assert len(recorder.of(job_id)) == 4, "no run after the job is dead-lettered"
+    assert row["attempt"] == 4
+    assert row["finished_at"] is not None
+    assert [entry["attempt"] for entry in row["errors"]] == [1, 2, 3, 4]
+    for entry in row["errors"]:
+        assert entry["error"].startswith(f"ValueError: boom on attempt {entry['attempt']}\n")
+        assert "Traceback" in entry["error"]
+    # backoff: base * 2^(attempt-1), plus up to 25 % jitter, before each retry
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
+    for attempt, gap in enumerate(gaps, start=1):
+        backoff = 0.05 * 2 ** (attempt - 1)
+        assert backoff - 0.005 <= gap < backoff * 1.25 + 0.5, f"retry {attempt} came after {gap:.3f} s"
+    failed_at = error_times(row)
+    assert failed_at == sorted(failed_at)
+
+
+@pytest.mark.parametrize("delay", [timedelta(seconds=1), 0.6], ids=["timedelta", "seconds"])
+def test_retry_runs_the_job_again_after_the_requested_delay(
+    dsn: str, client: Client, db: DictConnection, delay: timedelta | float
+) -> None:
+    seconds = delay.total_seconds() if isinstance(delay, timedelta) else delay
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:later")
+    async def later(job: Job) -> None:
+        recorder(job)
+        if job.attempt == 1:
+            raise Retry("not yet", in_=delay)
+
+    job_id = client.enqueue("task:later")
+    with worker_thread(dsn, mux, poll_interval=0.05):
+        first = recorder.wait_for(job_id)[0]
+        pending = wait_until(
+            lambda: (row := job_row(db, job_id))["state"] == "pending" and row["errors"] and row,
+            10,
+            "the retry to be recorded",
+        )
+        calls = recorder.wait_for(job_id, count=2)
+        done = wait_for_state(db, job_id, "done")
+
+    assert pending["run_at"] - error_times(pending)[0] == timedelta(seconds=seconds)
+    assert pending["errors"] == [{"attempt": 1, "at": pending["errors"][0]["at"], "error": "not yet"}]
+    assert seconds <= calls[1].at - first.at < seconds + 0.5
+    assert done["attempt"] == 2
+    assert len(done["errors"]) == 1
+
+
+def test_permanent_error_dead_letters_at_once(dsn: str, client: Client, db: DictConnection) -> None:
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:bad")
+    def bad(job: Job) -> None:
+        recorder(job)
+        raise PermanentError("the account is gone")
+
+    job_id = client.enqueue("task:bad", max_retries=5)
+    with worker_thread(dsn, mux, poll_interval=0.05):
+        row = wait_for_state(db, job_id, "failed")
+        recorder.wait_for(job_id)
+
+    assert row["attempt"] == 1
+    assert row["max_retries"] == 5
+    assert len(row["errors"]) == 1
+    assert row["errors"][0]["error"].startswith("pgqueue.errors.PermanentError: the account is gone\n")
+    assert len(recorder.of(job_id)) == 1
+
+
+def test_a_job_without_handler_fails_with_no_handler(dsn: str, client: Client, db: DictConnection) -> None:
+    mux = ServeMux()
+    mux.handle("task:known", lambda job: None)
+
+    job_id = client.enqueue("task:unknown", max_retries=0)
+    with worker_thread(dsn, mux, poll_interval=0.05):
+        row = wait_for_state(db, job_id, "failed")
+
+    assert row["errors"][0]["error"].startswith("pgqueue.errors.NoHandler: no handler for task 'task:unknown'")
+
+
+# --- leases -------------------------------------------------------------------------------------
+
+
+def test_a_job_longer_than_its_lease_is_heartbeated_not_rescued(dsn: str, client: Client, db: DictConnection) -> None:
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:long")
+    def long_job(job: Job) -> None:
+        recorder(job)
+        time.sleep(2.5)
+
+    job_id = client.enqueue("task:long")
+    # The worker's own tick rescues every 0.2 s whatever is past its 1 s lease.
+    with worker_thread(dsn, mux, lease=1, tick_interval=0.2, poll_interval=0.1):
+        row = wait_for_state(db, job_id, "done", timeout=15)
+
+    assert row["attempt"] == 1
+    assert row["errors"] == []
+    assert len(recorder.of(job_id)) == 1
+
+
+@pytest.mark.timeout(60)
+def test_a_hung_worker_is_rescued_and_its_late_completion_refused(
+    dsn: str, client: Client, db: DictConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Worker A's handler blocks its event loop (no heartbeat, no tick) past its
+    1 s lease. Worker B's tick rescues the job, B runs it to done; when A wakes up
+    its completion is fenced out and the job stays B's."""
+    caplog.set_level(logging.INFO, logger="pgqueue.worker")
+    fast_backoff(db)
+    recorder = Recorder()
+    mux = ServeMux()
+
+    @mux.handle("task:hang")
+    async def hang(job: Job) -> None:
+        recorder(job)
+        if job.attempt == 1:
+            time.sleep(3)  # noqa: ASYNC251 - the point: a handler that blocks its worker
+
+    job_id = client.enqueue("task:hang")
+    with worker_thread(dsn, mux, worker_id="worker-a", lease=1, tick_interval=None, poll_interval=0.1) as worker_a:
+        recorder.wait_for(job_id)
+        with worker_thread(dsn, mux, worker_id="worker-b", tick_interval=0.2, poll_interval=0.1):
+            calls = recorder.wait_for(job_id, count=2)
+            done = wait_for_state(db, job_id, "done")
+        assert worker_a.thread.is_alive()
+        assert calls[0].thread == worker_a.thread.name
+        assert calls[0].attempt == 1
+        assert calls[1].attempt == 2
+        assert done["locked_by"] == "worker-b"
+        assert calls[1].at - calls[0].at < 2.5, "B ran the job while A was still hung"
+    # A's handler returned and A owed its completion: sent and refused at its stop.
+    assert worker_a.worker._worker is not None
+    assert worker_a.worker._worker.processed == 1
+    assert not [r for r in caplog.records if "owing" in r.getMessage()]
+
+    after = job_row(db, job_id)
+    assert after == done, "the late completion changed nothing"
+    assert [(e["attempt"], e["error"]) for e in after["errors"]] == [(1, "lease expired")]
+    assert db.execute("select pgqueue.complete(job_id => %s, worker => 'worker-a') as ok", [job_id]).fetchone() == {
+        "ok": False
+    }
+
+
+# --- wake-ups ---------------------------------------------------------------------------------
+
+
+def listener_pid(db: DictConnection) -> int | None:
+    """The backend of this database's worker listener, once it has run LISTEN."""
+    row = db.execute(
+        "select pid from pg_stat_activity where datname = current_database() and application_name = %s"
+        " and query = 'listen pgqueue' and state = 'idle'",
+        [LISTEN_APP],
+    ).fetchone()
+    return int(row["pid"]) if row else None
+
+
+def latency(client: Client, recorder: Recorder, timeout: float = 10) -> float:
+    """Seconds from just before an enqueue (which commits) to its handler starting."""
+    started = time.time()
+    job_id = client.enqueue("task:ping")
+    return recorder.wait_for(job_id, timeout=timeout)[0].at - started
+
+
+def ping_mux(recorder: Recorder) -> ServeMux:
+    mux = ServeMux()
+
+    @mux.handle("task:ping")
+    async def ping(job: Job) -> None:
+        recorder(job)
+
+    return mux
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_an_idle_worker_wakes_up_on_notify_and_survives_losing_its_listener(
+    dsn: str, client: Client, db: DictConnection
+) -> None:
+    recorder = Recorder()
+    poll_interval = 5.0
+    with worker_thread(dsn, ping_mux(recorder), poll_interval=poll_interval, tick_interval=None):
+        first_listener = wait_until(lambda: listener_pid(db), 10, "the worker to LISTEN")
+        latency(client, recorder)  # warm up: the client's pool, the worker's first claim
+
+        latencies: list[float] = []
+        for _ in range(50):
+            latencies.append(latency(client, recorder))
+            if len(latencies) == 10:  # fail fast: a worker that only polls would take minutes
+                assert statistics.median(latencies) < 0.1, f"wake-ups of {latencies} s"
+        median = statistics.median(latencies)
+        assert median < 0.1, f"median wake-up {median * 1000:.1f} ms (poll interval {poll_interval} s)"
+
+        db.execute("select pg_terminate_backend(%s)", [first_listener])
+        assert latency(client, recorder, timeout=poll_interval + 2) < poll_interval + 1
+        second_listener = wait_until(
+            lambda: (pid := listener_pid(db)) not in (None, first_listener) and pid, 10, "a new listener"
+        )
+        again = statistics.median([latency(client, recorder) for _ in range(20)])
+        assert again < 0.1, f"median wake-up {again * 1000:.1f} ms after the listener came back"
+
+    print(f"median wake-up {median * 1000:.1f} ms; after reconnect {again * 1000:.1f} ms")
+    assert second_listener != first_listener
+
+
+def test_without_listen_the_poll_finds_new_and_delayed_jobs(dsn: str, client: Client, db: DictConnection) -> None:
+    recorder = Recorder()
+    poll_interval = 0.3
+    with worker_thread(dsn, ping_mux(recorder), poll_interval=poll_interval, listen=False, tick_interval=None):
+        latency(client, recorder)  # warm up
+        latencies = [latency(client, recorder) for _ in range(5)]
+        assert listener_pid(db) is None
+        started = time.time()
+        delayed = client.enqueue("task:ping", delay=1)
+        seen = recorder.wait_for(delayed, timeout=5)[0]
+
+    assert max(latencies) < poll_interval + 0.3
+    assert 1 <= seen.at - started < 1 + poll_interval + 0.3
