@@ -99,9 +99,8 @@ bench-cleanup: venv ## cleanup of 1,000,000 finished jobs: batch times
 	$(BIN)/python bench/cleanup_backlog.py
 
 .PHONY: demo
-demo: venv ## install into a demo database, run example jobs, print stats
-	$(BIN)/python tests/fresh_db.py pgqueue_demo --install >/dev/null
-	psql "$$($(BIN)/python tests/fresh_db.py pgqueue_demo --dsn-only)" -v ON_ERROR_STOP=1 -q -f examples/demo.sql
+demo: venv ## a worker runs example jobs for 15 s, then the stats (a throwaway server if none answers)
+	$(BIN)/python examples/demo.py $(if $(DSN),--dsn "$(DSN)")
 
 .PHONY: clean
 clean: ## remove the virtualenv and caches
