@@ -10,7 +10,18 @@ create index jobs_expires_idx on pgqueue.jobs (expires_at)
 where state = 'pending' and expires_at is not null;
 
 create index jobs_finished_idx on pgqueue.jobs (queue, finished_at)
-where state in ('done', 'failed', 'cancelled', 'expired');
+where state in ('done', 'failed', 'cancelled', 'expired') and finished_at is not null;
+
+-- The claim and lease indexes get a guard predicate so that lookups by id
+-- never pick them over the primary key (see sql/src/tables/jobs.sql). Both
+-- hold only pending or processing jobs, so rebuilding them is quick.
+drop index pgqueue.jobs_claim_idx;
+create index jobs_claim_idx on pgqueue.jobs (queue, priority desc, run_at, id)
+where state = 'pending' and run_at is not null;
+
+drop index pgqueue.jobs_lease_idx;
+create index jobs_lease_idx on pgqueue.jobs (lease_expires_at)
+where state = 'processing' and lease_expires_at is not null;
 
 -- sql/src/tables/jobs_archive.sql
 -- Where cleanup moves finished jobs of queues whose cleanup_strategy is

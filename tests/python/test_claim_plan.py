@@ -63,3 +63,57 @@ def test_dequeue_claims_through_the_partial_claim_index(crowded_dsn: str, plan_c
     for plan in plans:
         assert "jobs_claim_idx" in plan, plan
         assert "Seq Scan on jobs" not in plan, plan
+
+
+# --- lookups by id stay on the primary key --------------------------------------------
+
+BY_ID_CALLS = {
+    "complete": "select pgqueue.complete(1, 'nobody')",
+    "complete_many": "select pgqueue.complete_many('{1,2,3,4,5,6,7,8,9,10}', 'nobody')",
+    "fail": "select pgqueue.fail(1, 'nobody', 'x')",
+    "heartbeat": "select pgqueue.heartbeat('{1,2,3}', 'nobody')",
+    "release": "select pgqueue.release('{1,2,3}', 'nobody')",
+    "cancel": "select pgqueue.cancel(1)",
+    "retry": "select pgqueue.retry(1)",
+}
+
+
+def update_plans(dsn: str, call: str) -> list[str]:
+    """The plans auto_explain logged for the UPDATE statements a call ran."""
+    plans: list[str] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.add_notice_handler(
+            lambda diag: (
+                plans.append(diag.message_primary or "")
+                if "update pgqueue.jobs" in (diag.message_primary or "")
+                else None
+            )
+        )
+        conn.execute("load 'auto_explain'")
+        conn.execute("set auto_explain.log_min_duration = 0")
+        conn.execute("set auto_explain.log_nested_statements = on")
+        conn.execute("set client_min_messages = log")
+        conn.execute(call.encode())
+    return plans
+
+
+@pytest.fixture
+def stale_stats_dsn(dsn: str, client: Client) -> str:
+    """Statistics taken while few jobs were claimed; then 30,000 processing and 30,000
+    pending jobs. A partial index over one state then looks tiny to the planner."""
+    client.enqueue_many([{"task": "task:x"} for _ in range(60_000)])
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("analyze pgqueue.jobs")
+        conn.execute("select count(*) from pgqueue.dequeue('w', batch_size => 30000)")
+        conn.execute("select count(pgqueue.fail(d.id, 'w', 'x')) from pgqueue.dequeue('w', batch_size => 5) as d")
+    return dsn
+
+
+@pytest.mark.parametrize("function", sorted(BY_ID_CALLS))
+def test_a_lookup_by_id_uses_the_primary_key_not_a_partial_index(stale_stats_dsn: str, function: str) -> None:
+    plans = update_plans(stale_stats_dsn, BY_ID_CALLS[function])
+    assert plans, "auto_explain logged the update"
+    for plan in plans:
+        assert "jobs_pkey" in plan, plan
+        for partial in ("jobs_lease_idx", "jobs_claim_idx", "jobs_finished_idx"):
+            assert partial not in plan, plan

@@ -412,8 +412,8 @@ select is(
         from pg_index as i
         where i.indexrelid = 'pgqueue.jobs_claim_idx'::regclass
     ),
-    '(state = ''pending''::text)',
-    'The claim index is partial: it holds only pending jobs.'
+    '((state = ''pending''::text) AND (run_at IS NOT NULL))',
+    'The claim index is partial: it holds only pending jobs (run_at is not null keeps lookups by id off it).'
 );
 
 select is(
@@ -423,7 +423,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_claim_idx'::regclass
     ),
     'CREATE INDEX jobs_claim_idx ON pgqueue.jobs USING btree (queue, priority DESC, run_at, id) '
-    || 'WHERE (state = ''pending''::text)',
+    || 'WHERE ((state = ''pending''::text) AND (run_at IS NOT NULL))',
     'The claim index is ordered as dequeue claims: priority descending, then run_at, then id.'
 );
 
@@ -465,7 +465,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_lease_idx'::regclass
     ),
     'CREATE INDEX jobs_lease_idx ON pgqueue.jobs USING btree (lease_expires_at) '
-    || 'WHERE (state = ''processing''::text)',
+    || 'WHERE ((state = ''processing''::text) AND (lease_expires_at IS NOT NULL))',
     'Rescue finds stuck jobs through a partial index over processing jobs.'
 );
 
@@ -487,7 +487,8 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_finished_idx'::regclass
     ),
     'CREATE INDEX jobs_finished_idx ON pgqueue.jobs USING btree (queue, finished_at) '
-    || 'WHERE (state = ANY (ARRAY[''done''::text, ''failed''::text, ''cancelled''::text, ''expired''::text]))',
+    || 'WHERE ((state = ANY (ARRAY[''done''::text, ''failed''::text, ''cancelled''::text, ''expired''::text])) '
+    || 'AND (finished_at IS NOT NULL))',
     'Cleanup takes each queue''s oldest finished jobs through a partial index.'
 );
 

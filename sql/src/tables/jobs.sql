@@ -34,10 +34,17 @@ with (
     autovacuum_vacuum_insert_scale_factor = 0.05
 );
 
+-- Each partial index below carries a guard in its predicate (run_at, lease_
+-- expires_at, finished_at is not null): the query it serves implies the
+-- guard (run_at <= now() implies run_at is not null), a lookup by id does
+-- not. Without it the planner, on statistics that say few rows are in that
+-- state, would answer complete(job_id) by scanning every processing job's
+-- index entry instead of the primary key (measured: 10 ms instead of 10 us).
+
 -- What dequeue reads: only pending rows, in claim order, per queue. It stays
 -- small however many finished jobs the table keeps.
 create index jobs_claim_idx on pgqueue.jobs (queue, priority desc, run_at, id)
-where state = 'pending';
+where state = 'pending' and run_at is not null;
 
 -- Deduplication by constraint, never by lookup-then-insert: at most one live
 -- job per (queue, dedup_key). Enqueue relies on it with ON CONFLICT.
@@ -46,7 +53,7 @@ where dedup_key is not null and state in ('pending', 'processing');
 
 -- Finds jobs whose lease ran out (a crashed or hung worker) without scanning.
 create index jobs_lease_idx on pgqueue.jobs (lease_expires_at)
-where state = 'processing';
+where state = 'processing' and lease_expires_at is not null;
 
 -- Expiry finds pending jobs past their expires_at without scanning.
 create index jobs_expires_idx on pgqueue.jobs (expires_at)
@@ -54,7 +61,7 @@ where state = 'pending' and expires_at is not null;
 
 -- Cleanup takes each queue's oldest finished jobs first, a batch at a time.
 create index jobs_finished_idx on pgqueue.jobs (queue, finished_at)
-where state in ('done', 'failed', 'cancelled', 'expired');
+where state in ('done', 'failed', 'cancelled', 'expired') and finished_at is not null;
 
 comment on table pgqueue.jobs is
 'Every job from enqueue until cleanup. Read it (admins) but change it only through the pgqueue functions.';
