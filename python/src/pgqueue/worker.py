@@ -35,6 +35,7 @@ import contextvars
 import functools
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
@@ -42,7 +43,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -143,6 +144,66 @@ class _Link:
                     delay = min(delay * 2, RECONNECT_MAX)
 
 
+class _DaemonThreadPool(Executor):
+    """Runs ``def`` handlers: up to ``max_workers`` reused threads, like
+    ``ThreadPoolExecutor``, but daemon threads. The interpreter joins a
+    ``ThreadPoolExecutor``'s threads at exit, so a handler still running after
+    ``shutdown_timeout`` (its job already released to other workers) kept the
+    process alive - and the job running twice at once - until it returned.
+    Daemon threads end with the process."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self._max_workers = max_workers
+        self._name = name
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._shut_down = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._shut_down:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._work.put((future, functools.partial(fn, *args, **kwargs)))
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self._max_workers:
+                thread = threading.Thread(target=self._serve, name=f"{self._name}_{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _serve(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, call = item
+            del item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = call()
+                except BaseException as error:
+                    future.set_exception(error)
+                else:
+                    future.set_result(result)
+            del future, call
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shut_down = True
+        if cancel_futures:
+            with contextlib.suppress(queue.Empty):
+                while (item := self._work.get_nowait()) is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._work.put(None)  # each thread ends after its current call
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 @dataclass
 class _Running:
     job: Job
@@ -228,7 +289,7 @@ class AsyncWorker:
         self._slot_freed = asyncio.Event()
         self._outage: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: _DaemonThreadPool | None = None
         self._signals = 0
         self._ack_deadline: float | None = None
         self.processed = 0
@@ -274,7 +335,7 @@ class AsyncWorker:
     async def run(self, *, handle_signals: bool = True) -> None:
         """Work until stopped (``stop()``, SIGINT or SIGTERM), then shut down gracefully."""
         self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="pgqueue-job")
+        self._executor = _DaemonThreadPool(self.concurrency, "pgqueue-job")
         claim = _Link(self.conninfo, "claim", self)
         acks = _Link(self.conninfo, "ack", self)
         maintenance = _Link(self.conninfo, "maintenance", self)
