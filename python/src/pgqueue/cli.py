@@ -568,29 +568,50 @@ def build_parser() -> argparse.ArgumentParser:
     command("version", cmd_version, "print the package's and the installed schema's versions", [as_json])
 
     worker = command("worker", cmd_worker, "run a worker for a ServeMux until SIGINT/SIGTERM")
-    worker.add_argument("mux", metavar="MODULE:MUX", help="the ServeMux to serve, e.g. app.tasks:mux (default: mux)")
     worker.add_argument(
-        "--concurrency", type=_positive_int, default=10, help="jobs run at once, per process (default: 10)"
+        "mux", metavar="MODULE:MUX", help="the ServeMux to serve, e.g. app.tasks:mux (MUX defaults to mux)"
+    )
+    worker.add_argument(
+        "--concurrency", metavar="N", type=_positive_int, default=10, help="jobs run at once, per process (default: 10)"
     )
     worker.add_argument("--queues", metavar="A,B", help="comma-separated queues to serve (default: every queue)")
     worker.add_argument(
-        "--batch-size", type=_positive_int, default=10, help="most jobs claimed by one dequeue (default: 10)"
+        "--batch-size",
+        metavar="N",
+        type=_positive_int,
+        default=10,
+        help="most jobs claimed by one dequeue (default: 10)",
     )
     worker.add_argument(
-        "--processes", type=_positive_int, default=1, help="worker processes, for CPU-bound handlers (default: 1)"
+        "--processes",
+        metavar="N",
+        type=_positive_int,
+        default=1,
+        help="worker processes, for CPU-bound handlers (default: 1)",
     )
     worker.add_argument(
-        "--poll-interval", type=_seconds, default=5.0, help="seconds between polls when no NOTIFY comes (default: 5)"
+        "--poll-interval",
+        metavar="SECONDS",
+        type=_seconds,
+        default=5.0,
+        help="seconds between polls when no NOTIFY comes (default: 5)",
     )
-    worker.add_argument("--lease", type=_seconds, help="seconds a claimed job is held (default: the queue's lease)")
+    worker.add_argument(
+        "--lease", metavar="SECONDS", type=_seconds, help="seconds a claimed job is held (default: the queue's lease)"
+    )
     worker.add_argument(
         "--shutdown-timeout",
+        metavar="SECONDS",
         type=_seconds,
         default=30.0,
         help="seconds running jobs get to finish after a signal (default: 30)",
     )
     worker.add_argument(
-        "--tick-interval", type=_seconds, default=5.0, help="seconds between pgqueue.tick() calls (default: 5)"
+        "--tick-interval",
+        metavar="SECONDS",
+        type=_seconds,
+        default=5.0,
+        help="seconds between pgqueue.tick() calls (default: 5)",
     )
     worker.add_argument("--no-tick", action="store_true", help="never call tick() (pg_cron runs it)")
     worker.add_argument("--no-listen", action="store_true", help="do not LISTEN: find jobs by polling only")
@@ -602,34 +623,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     enqueue = command("enqueue", cmd_enqueue, "enqueue a job and print its id")
-    enqueue.add_argument("task", help="the task name, e.g. task:send:email")
+    enqueue.add_argument("task", metavar="TASK", help="the task name, e.g. task:send:email")
     enqueue.add_argument("--payload", metavar="JSON", help="the payload as JSON, or - to read it from stdin")
     enqueue.add_argument("--queue", default="default", help="(default: default)")
-    enqueue.add_argument("--priority", type=int, default=0, help="higher runs first (default: 0)")
+    enqueue.add_argument("--priority", metavar="N", type=int, default=0, help="higher runs first (default: 0)")
     when = enqueue.add_mutually_exclusive_group()
     when.add_argument("--delay", metavar="SECONDS", type=_seconds, help="run no sooner than this many seconds from now")
     when.add_argument("--run-at", metavar="ISO", help="run no sooner than this time, e.g. 2030-01-31T09:00:00Z")
-    enqueue.add_argument("--max-retries", type=int, help="retries after the first attempt (default: the queue's)")
-    enqueue.add_argument("--dedup-key", help="while a job with this key is pending or running, return its id")
+    enqueue.add_argument(
+        "--max-retries", metavar="N", type=int, help="retries after the first attempt (default: the queue's)"
+    )
+    enqueue.add_argument(
+        "--dedup-key", metavar="KEY", help="while a job with this key is pending or running, return its id"
+    )
     enqueue.add_argument("--expires-at", metavar="ISO", help="never run after this time")
 
     jobs = command("jobs", cmd_jobs, "list jobs, newest first", [as_json])
-    jobs.add_argument("--state", choices=STATES)
+    jobs.add_argument("--state", choices=STATES, metavar="STATE", help=f"one of {', '.join(STATES)}")
     jobs.add_argument("--queue")
     jobs.add_argument("--task", help="a task name; one ending in ':' matches as a prefix")
-    jobs.add_argument("--limit", type=_positive_int, default=100, help="most jobs to list, up to 10000 (default: 100)")
+    jobs.add_argument(
+        "--limit", metavar="N", type=_positive_int, default=100, help="most jobs to list, up to 10000 (default: 100)"
+    )
     jobs.add_argument("--before-id", type=int, metavar="ID", help="only jobs older than this id (the next page)")
 
     job = command("job", cmd_job, "show one job, with its error history", [as_json])
-    job.add_argument("id", type=int)
+    job.add_argument("id", metavar="ID", type=int)
 
     stats = command("stats", cmd_stats, "job counts per queue", [as_json])
     stats.add_argument("--queue", help="one queue (default: every queue)")
 
     retry = command("retry", cmd_retry, "make a failed, cancelled or expired job pending again")
-    retry.add_argument("id", type=int)
+    retry.add_argument("id", metavar="ID", type=int)
     cancel = command("cancel", cmd_cancel, "cancel a pending job")
-    cancel.add_argument("id", type=int)
+    cancel.add_argument("id", metavar="ID", type=int)
 
     cron = commands.add_parser(
         "cron", help="cron schedules: list, add, remove", description="Cron schedules: list, add, remove."
@@ -638,15 +665,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("list", cmd_cron_list, "list the schedules with their next and last fire times", [as_json], cron_commands)
     add = command("add", cmd_cron_add, "create or replace a schedule; prints its next fire time", [], cron_commands)
-    add.add_argument("name")
-    add.add_argument("spec", help="5-field cron ('*/15 * * * *'), @hourly/@daily/..., or '@every 90 seconds'")
-    add.add_argument("task")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument(
+        "spec", metavar="SPEC", help="5-field cron ('*/15 * * * *'), @hourly/@daily/..., or '@every 90 seconds'"
+    )
+    add.add_argument("task", metavar="TASK")
     add.add_argument("--payload", metavar="JSON", help="the payload of each job, as JSON")
     add.add_argument("--queue", default="default", help="(default: default)")
-    add.add_argument("--priority", type=int, default=0, help="(default: 0)")
-    add.add_argument("--timezone", default="UTC", help="IANA time zone the spec is read in (default: UTC)")
+    add.add_argument("--priority", metavar="N", type=int, default=0, help="(default: 0)")
+    add.add_argument(
+        "--timezone", metavar="TZ", default="UTC", help="IANA time zone the spec is read in (default: UTC)"
+    )
     remove = command("remove", cmd_cron_remove, "remove a schedule (its jobs stay)", [], cron_commands)
-    remove.add_argument("name")
+    remove.add_argument("name", metavar="NAME")
     return parser
 
 
