@@ -185,7 +185,7 @@ def test_kill_9_mid_drain_loses_no_job_and_reruns_only_jobs_in_flight(
         alive.append(start())
     assert count_done(db) < jobs, "the kills happened mid-drain"
 
-    wait_until(lambda: count_done(db) == jobs, 120, f"{jobs} jobs done", interval=0.2)
+    wait_until(lambda: count_done(db) == jobs, 60, f"{jobs} jobs done", interval=0.2)
     for worker in alive:
         worker.send(signal.SIGTERM)
     assert [worker.wait(15) for worker in alive] == [0] * len(alive), workers.logs()
