@@ -206,6 +206,12 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             raise AssertionError(f"worker {self.pid} still runs after {timeout} s; its log:\n{self.log()}") from None
 
+    def assert_running(self) -> bool:
+        """True while the process runs; fails with its log once it has exited."""
+        code = self.popen.poll()
+        assert code is None, f"worker {self.pid} exited with {code}; its log:\n{self.log()}"
+        return True
+
     def log(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
