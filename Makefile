@@ -15,7 +15,7 @@ PG_CONFIG ?= pg_config
 PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 DSN ?= $(PGQUEUE_DSN)
 SQL_LINT_PATHS := sql/src tests/sql
-PY_PATHS := python/src tests/python tests/fresh_db.py sql/build.py bench
+PY_PATHS := python/src tests/python tests/fresh_db.py sql/build.py bench examples
 
 .PHONY: help
 help: ## list the targets

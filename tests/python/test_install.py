@@ -249,9 +249,7 @@ def test_pg_dump_keeps_every_table_of_the_extension(new_db: NewDb) -> None:
     with psycopg.connect(fresh) as conn:
         conn.execute("select pgqueue.enqueue('task:backed:up')")
         conn.execute("select pgqueue.schedule('nightly', '@daily', 'task:nightly')")
-    dump = subprocess.run(
-        ["pg_dump", "--data-only", fresh], capture_output=True, text=True, timeout=60
-    )
+    dump = subprocess.run(["pg_dump", "--data-only", fresh], capture_output=True, text=True, timeout=60)
     assert dump.returncode == 0, dump.stderr
     assert "task:backed:up" in dump.stdout
     assert "task:nightly" in dump.stdout
