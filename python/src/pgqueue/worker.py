@@ -598,8 +598,12 @@ class Worker:
 
 def run_processes(processes: int, target: Callable[[], None]) -> int:
     """Run ``target`` (which runs one worker) in ``processes`` forked processes, for CPU-bound
-    handlers. SIGINT/SIGTERM are passed on; a process that dies is started again until the
-    first signal. Returns 0 when every process exited cleanly after a signal."""
+    handlers. SIGINT/SIGTERM (and SIGHUP) are passed on; a process that dies is started again
+    until the first signal. Returns 0 when every process exited cleanly after a signal.
+
+    Each process runs in a process group of its own, so it gets a signal once, from here: a
+    terminal's Ctrl-C reaches only this supervisor. (Under systemd, use ``KillMode=mixed``:
+    a signal sent to every process as well as passed on would count as a second signal.)"""
     import multiprocessing
 
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
@@ -608,8 +612,16 @@ def run_processes(processes: int, target: Callable[[], None]) -> int:
     stopping = threading.Event()
     children: list[multiprocessing.process.BaseProcess] = []
 
+    def run_child() -> None:
+        # In the supervisor's process group a Ctrl-C reached each worker twice, from the
+        # terminal and passed on, and the second meant "exit now": running jobs abandoned.
+        os.setpgid(0, 0)
+        for signum, handler in previous.items():  # not forward(), inherited through fork
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        target()
+
     def start() -> multiprocessing.process.BaseProcess:
-        child = context.Process(target=target, daemon=False)
+        child = context.Process(target=run_child, daemon=False)
         child.start()
         return child
 
@@ -623,7 +635,8 @@ def run_processes(processes: int, target: Callable[[], None]) -> int:
         if not first:
             os._exit(1)
 
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP too: a hangup of the terminal no longer reaches the workers' process groups.
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         children.extend(start() for _ in range(processes))
         while any(child.is_alive() for child in children) or not stopping.is_set():
