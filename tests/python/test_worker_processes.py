@@ -50,9 +50,10 @@ class WorkerPool:
         self.stack = stack
         self.started: list[WorkerProcess] = []
 
-    def start(self, *, processes: int | None = None, **options: float) -> WorkerProcess:
+    def start(self, *, processes: int | None = None, new_session: bool = False, **options: float) -> WorkerProcess:
         log = self.log_dir / f"worker-{len(self.started)}.log"
-        worker = self.stack.enter_context(WorkerProcess(self.dsn, self.calls_dir, log, processes=processes, **options))
+        worker = WorkerProcess(self.dsn, self.calls_dir, log, options, processes=processes, new_session=new_session)
+        self.stack.enter_context(worker)
         self.started.append(worker)
         return worker
 
@@ -172,14 +173,11 @@ def test_kill_9_mid_drain_loses_no_job_and_reruns_only_jobs_in_flight(
 
     alive = [start() for _ in range(3)]
     killed: list[int] = []
-    seen_in_flight: dict[int, set[int]] = {}
     for _ in range(kills):
         target = started_jobs() + 500
         wait_until(functools.partial(progressed, target), 60, "the drain to go on", interval=0.05)
         victim = alive.pop(0)  # the oldest: it has been working for a while
-        seen_in_flight[victim.pid] = wait_until(
-            functools.partial(in_flight, calls_dir, victim.pid), 10, "a job in flight"
-        )
+        wait_until(functools.partial(in_flight, calls_dir, victim.pid), 10, "a job in flight")
         victim.kill()
         killed.append(victim.pid)
         alive.append(start())
@@ -204,7 +202,7 @@ def test_kill_9_mid_drain_loses_no_job_and_reruns_only_jobs_in_flight(
         survivors = [c for c in starts[job_id] if c.pid not in killed]
         assert len(survivors) <= 1, f"job {job_id} ran twice in live workers: {starts[job_id]}"
         assert sorted(c.attempt for c in starts[job_id]) == [c.attempt for c in starts[job_id]]
-    assert all(seen <= twice for seen in seen_in_flight.values())
+    assert unfinished_by_killed, "the kills interrupted running handlers"
     print(
         f"{kills} kills: {len(twice)} jobs ran twice, all in flight in a killed worker "
         f"({len(unfinished_by_killed)} were mid-handler)"
@@ -323,3 +321,40 @@ def test_run_processes_runs_two_workers_replaces_a_dead_one_and_stops_on_sigterm
     wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in replaced), 5, "the children to exit")
     wait_until(lambda: count_listeners(db) == 0, 10, "the workers' connections to close")
     assert len(replaced - first) == 1
+
+
+@pytest.mark.timeout(60)
+def test_run_processes_stops_gracefully_on_ctrl_c_sent_to_its_whole_process_group(
+    workers: WorkerPool, client: Client, db: DictConnection, calls_dir: Path
+) -> None:
+    """A terminal's Ctrl-C (or a service manager stopping a process group) signals
+    every process of the group at once, the supervisor's children included: that
+    must still be one graceful stop, not "a second signal: exit now"."""
+    supervisor = workers.start(processes=2, new_session=True, shutdown_timeout=10, poll_interval=0.2)
+    wait_until(lambda: count_listeners(db) == 2, 30, "2 worker processes to LISTEN")
+    ids = [client.enqueue("rec:async", {"sleep": 1}) for _ in range(4)]
+    wait_until(lambda: len(read_calls(calls_dir)) == 4, 15, "4 jobs to start")
+
+    os.killpg(supervisor.pid, signal.SIGINT)
+    assert supervisor.wait(15) == 0, supervisor.log()
+
+    assert {job_row(db, job_id)["state"] for job_id in ids} == {"done"}, "the running jobs finished"
+    assert sorted(c.job_id for c in read_calls(calls_dir) if c.event == "end") == sorted(ids)
+    assert "exiting now" not in supervisor.log()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the worker processes")
+@pytest.mark.timeout(60)
+def test_run_processes_leaves_no_worker_behind_on_a_hangup(
+    workers: WorkerPool, client: Client, db: DictConnection
+) -> None:
+    """The workers have process groups of their own, so a terminal's hangup does not
+    reach them: the supervisor passes SIGHUP on rather than leaving them orphaned."""
+    supervisor = workers.start(processes=2, new_session=True, poll_interval=0.2)
+    wait_until(lambda: count_listeners(db) == 2, 30, "2 worker processes to LISTEN")
+    kids = wait_until(lambda: children_of(supervisor.pid, expect=2), 10, "2 children")
+
+    supervisor.send(signal.SIGHUP)
+    supervisor.wait(15)
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in kids), 10, "the children to exit")
+    wait_until(lambda: count_listeners(db) == 0, 10, "the workers' connections to close")

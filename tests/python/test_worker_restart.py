@@ -134,7 +134,7 @@ def test_workers_reconnect_after_a_database_restart_mid_drain_and_lose_nothing(
     calls_dir.mkdir()
 
     def start(name: str) -> WorkerProcess:
-        return WorkerProcess(dsn, calls_dir, tmp_path / name, lease=2, tick_interval=0.5, poll_interval=0.5)
+        return WorkerProcess(dsn, calls_dir, tmp_path / name, {"lease": 2, "tick_interval": 0.5, "poll_interval": 0.5})
 
     def working() -> bool:
         return first.assert_running() and second.assert_running()

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -162,24 +162,34 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: 
 
 
 class WorkerProcess:
-    """``python worker_app.py`` in a subprocess, its output in ``log_path``.
+    """``python worker_app.py`` in a subprocess with ``options`` (Worker's arguments), its
+    output in ``log_path``; ``new_session``: in a process group of its own.
 
     As a context manager it kills the process (SIGKILL) on exit if it still runs.
     """
 
     def __init__(
-        self, dsn: str, calls_dir: Path, log_path: Path, *, processes: int | None = None, **options: float
+        self,
+        dsn: str,
+        calls_dir: Path,
+        log_path: Path,
+        options: Mapping[str, float] | None = None,
+        *,
+        processes: int | None = None,
+        new_session: bool = False,
     ) -> None:
         args = [sys.executable, str(THIS_FILE), "--dsn", dsn, "--calls", str(calls_dir)]
         if processes is not None:
             args += ["--processes", str(processes)]
-        for name, value in options.items():
+        for name, value in (options or {}).items():
             if name not in OPTIONS:
                 raise TypeError(f"unknown worker option {name}")
             args += ["--" + name.replace("_", "-"), str(value)]
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("ab")
-        self.popen = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        self.popen = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=new_session
+        )
         self.pid = self.popen.pid
 
     def __enter__(self) -> WorkerProcess:
