@@ -52,7 +52,6 @@ pgtap: ## pgTAP, pg_prove and PGXS (from Debian's packages when root)
 .PHONY: build
 build: ## regenerate sql/pgqueue--*.sql and sql/pgqueue-install.sql from sql/src
 	$(PYTHON) sql/build.py
-	cp sql/pgqueue-install.sql python/src/pgqueue/sql/pgqueue-install.sql
 
 .PHONY: build-check
 build-check: ## fail if the committed SQL artifacts are out of date
