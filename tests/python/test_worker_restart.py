@@ -75,16 +75,23 @@ class PrivateServer:
     def _pg_ctl(self, *args: str) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", *args)
 
-    def start(self) -> None:
+    def create(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        self.start()
+
+    def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off"
         self._pg_ctl("-o", options, "start")
+
+    def shut_down(self) -> None:
+        """``pg_ctl stop -m fast``."""
+        self._pg_ctl("-m", "fast", "stop")
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every session is cut, the server comes back."""
         self._pg_ctl("-m", "fast", "restart")
 
-    def stop(self) -> None:
+    def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
@@ -100,10 +107,10 @@ def private_server() -> Iterator[PrivateServer]:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found; set PGQUEUE_PG_BIN")
     server = PrivateServer(bindir)
     try:
-        server.start()
+        server.create()
         yield server
     finally:
-        server.stop()
+        server.remove()
 
 
 def count_done(dsn: str) -> int:
@@ -114,6 +121,19 @@ def count_done(dsn: str) -> int:
             return int(row[0]) if row else 0
     except psycopg.OperationalError:
         return -1
+
+
+def listening(dsn: str) -> bool:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database()"
+            " and application_name = 'pgqueue worker listen' and query = 'listen pgqueue'"
+        ).fetchone()
+    return row == (1,)
+
+
+def started(calls_dir: Path) -> int:
+    return len({call.job_id for call in read_calls(calls_dir) if call.event == "start"})
 
 
 @pytest.mark.slow
@@ -140,7 +160,7 @@ def test_workers_reconnect_after_a_database_restart_mid_drain_and_lose_nothing(
         return first.assert_running() and second.assert_running()
 
     with start("worker-0.log") as first, start("worker-1.log") as second:
-        wait_until(lambda: working() and len(read_calls(calls_dir)) >= jobs // 2, 60, "a quarter of the jobs to run")
+        wait_until(lambda: working() and started(calls_dir) >= jobs // 4, 60, "a quarter of the jobs to start")
         restart_began = time.time()
         private_server.restart()
         restart_ended = time.time()
@@ -170,3 +190,29 @@ def test_workers_reconnect_after_a_database_restart_mid_drain_and_lose_nothing(
         states = conn.execute("select state, count(*) from pgqueue.jobs group by 1").fetchall()
     assert states == [("done", jobs)]
     print(f"restart took {restart_ended - restart_began:.1f} s; {len(twice)} jobs in flight ran twice")
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_started_while_the_database_is_down_works_once_it_is_up(
+    private_server: PrivateServer, tmp_path: Path
+) -> None:
+    dsn = fresh_db.create_database("pgqueue_down", base=private_server.base_dsn)
+    fresh_db.install(dsn)
+    with Client(dsn) as client:
+        ids = client.enqueue_many([{"task": "rec:sync"} for _ in range(50)])
+    private_server.shut_down()
+    calls_dir = tmp_path / "calls"
+    calls_dir.mkdir()
+
+    with WorkerProcess(dsn, calls_dir, tmp_path / "worker.log", {"poll_interval": 5}) as worker:
+        wait_until(lambda: worker.assert_running() and "database unavailable" in worker.log(), 30, "the outage")
+        private_server.start()
+        wait_until(lambda: worker.assert_running() and count_done(dsn) == len(ids), 60, "the jobs done")
+        wait_until(lambda: listening(dsn), 30, "the listener to connect")
+        with Client(dsn) as client:
+            late = client.enqueue("rec:sync")  # woken by NOTIFY, well within the 5 s poll
+            wait_until(lambda: late in {c.job_id for c in read_calls(calls_dir)}, 4, "the new job to run")
+        worker.send(signal.SIGTERM)
+        assert worker.wait(15) == 0, worker.log()
+
+    assert started(calls_dir) == len(ids) + 1
