@@ -145,6 +145,22 @@ def test_at_most_concurrency_handlers_run_at_once(dsn: str, client: Client, db: 
     assert peak == 3
 
 
+def test_a_worker_takes_only_jobs_of_its_queues_and_wakes_for_them(
+    dsn: str, client: Client, db: DictConnection
+) -> None:
+    recorder = Recorder()
+    with worker_thread(dsn, ping_mux(recorder), queues=["mail", "sms"], poll_interval=5, tick_interval=None):
+        wait_until(lambda: listener_pid(db), 10, "the worker to LISTEN")
+        other = client.enqueue("task:ping", queue="reports")
+        for queue in ("mail", "sms"):
+            started = time.time()
+            job_id = client.enqueue("task:ping", queue=queue)
+            assert recorder.wait_for(job_id, timeout=4)[0].at - started < 1, "woken by NOTIFY, not the 5 s poll"
+
+    assert recorder.of(other) == []
+    assert job_row(db, other)["state"] == "pending"
+
+
 # --- failures -------------------------------------------------------------------------------
 
 
