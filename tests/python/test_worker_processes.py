@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from worker_app import Call, WorkerProcess, read_calls, wait_until
+from worker_app import Call, WorkerProcess, children_of, read_calls, wait_until
 
 from pgqueue import Client
 
@@ -280,17 +280,6 @@ def test_a_second_sigterm_exits_at_once_with_an_error(
 
 
 # --- run_processes --------------------------------------------------------------------------------
-
-
-def children_of(pid: int, expect: int | None = None) -> set[int]:
-    """The live child processes of ``pid``; with ``expect``, empty unless there are that many."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.add(int(stat.parent.name))
-    return found if expect is None or len(found) == expect else set()
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the worker processes")

@@ -186,6 +186,8 @@ class WorkerProcess:
                 raise TypeError(f"unknown worker option {name}")
             args += ["--" + name.replace("_", "-"), str(value)]
         self.log_path = log_path
+        self.args = args
+        self.supervisor = processes is not None
         self._log: IO[bytes] = log_path.open("ab")
         self.popen = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=new_session
@@ -229,7 +231,33 @@ class WorkerProcess:
     def close(self) -> None:
         if self.popen.poll() is None:
             self.kill()
+        if self.supervisor:  # its workers, in process groups of their own, may outlive it
+            for pid in processes_running(self.args):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         self._log.close()
+
+
+def processes_running(args: Sequence[str]) -> set[int]:
+    """Live processes whose command line is ``args`` (forked children keep their parent's)."""
+    wanted = "\0".join(args).encode()
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if cmdline.read_bytes().rstrip(b"\0") == wanted and int(cmdline.parent.name) != os.getpid():
+                found.add(int(cmdline.parent.name))
+    return found
+
+
+def children_of(pid: int, expect: int | None = None) -> set[int]:
+    """The live child processes of ``pid`` (from /proc); with ``expect``, empty unless there are that many."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(stat.parent.name))
+    return found if expect is None or len(found) == expect else set()
 
 
 class ThreadedWorker:
