@@ -260,6 +260,28 @@ def test_a_job_without_handler_fails_with_no_handler(dsn: str, client: Client, d
     assert row["errors"][0]["error"].startswith("pgqueue.errors.NoHandler: no handler for task 'task:unknown'")
 
 
+def test_an_error_text_postgresql_cannot_store_does_not_stop_acknowledgements(
+    dsn: str, client: Client, db: DictConnection
+) -> None:
+    """A NUL in an exception message once made pgqueue.fail raise, which killed the
+    acknowledging loop: later jobs ran but stayed processing."""
+    mux = ServeMux()
+
+    @mux.handle("task:nul")
+    def nul(job: Job) -> None:
+        raise ValueError("bad byte \x00 here")
+
+    mux.handle("task:after", lambda job: None)
+
+    failing = client.enqueue("task:nul", max_retries=0)
+    with worker_thread(dsn, mux, poll_interval=0.05):
+        row = wait_for_state(db, failing, "failed")
+        later = client.enqueue("task:after")
+        wait_for_state(db, later, "done")
+
+    assert row["errors"][0]["error"].startswith("ValueError: bad byte \\x00 here")
+
+
 # --- leases -------------------------------------------------------------------------------------
 
 

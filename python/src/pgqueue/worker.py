@@ -437,6 +437,8 @@ class AsyncWorker:
             self._slot_freed.set()
 
     def _owe_failure(self, job: Job, error: str, retry_in: float | None, *, permanent: bool) -> None:
+        # PostgreSQL text cannot hold NUL; an exception message may.
+        error = error.replace("\x00", "\\x00")
         self.processed += 1
         self._acks.failed.append((job, error, retry_in, permanent))
         self._acks.ready.set()
@@ -461,13 +463,24 @@ class AsyncWorker:
             await link.close()
 
     async def _send_acks(self, link: _Link, *, give_up: Callable[[], bool]) -> None:
+        """Send what is owed. An outage is retried (``give_up`` decides for how long);
+        any other error drops only the acknowledgement that caused it, logged, so one
+        bad call cannot stop the worker from acknowledging: that job runs again after
+        its lease."""
         while self._acks:
             completed, self._acks.completed = self._acks.completed, []
             failed, self._acks.failed = self._acks.failed, []
             if completed:
-                sent = await link.fetch(
-                    self.COMPLETE_MANY, {"job_ids": completed, "worker": self.worker_id}, scalar_row, give_up=give_up
-                )
+                try:
+                    sent = await link.fetch(
+                        self.COMPLETE_MANY,
+                        {"job_ids": completed, "worker": self.worker_id},
+                        scalar_row,
+                        give_up=give_up,
+                    )
+                except psycopg.Error:
+                    log.exception("could not complete jobs %s; they will run again after their lease", completed)
+                    sent = []
                 if sent is None:
                     self._acks.completed[:0] = completed
                     self._acks.failed[:0] = failed
@@ -478,9 +491,12 @@ class AsyncWorker:
                 if not permanent:
                     params["retry_in"] = timedelta(seconds=retry_in) if retry_in is not None else None
                 query = self.FAIL_PERMANENTLY if permanent else self.FAIL
-                if await link.fetch(query, params, scalar_row, give_up=give_up) is None:
-                    self._acks.failed[:0] = failed[index:]
-                    return
+                try:
+                    if await link.fetch(query, params, scalar_row, give_up=give_up) is None:
+                        self._acks.failed[:0] = failed[index:]
+                        return
+                except psycopg.Error:
+                    log.exception("could not record the failure of job %s; it will run again after its lease", job.id)
                 self.last_ack_at = time.time()
 
     async def _stop_acks(self, ack_task: asyncio.Task[None]) -> None:
@@ -526,25 +542,36 @@ class AsyncWorker:
     async def _maintenance_loop(self, link: _Link) -> None:
         next_tick = time.monotonic()
         while True:
-            now = time.monotonic()
-            due = [r for r in self._running.values() if r.next_heartbeat <= now]
-            if due:
-                await link.fetch(
-                    self.HEARTBEAT,
-                    {"job_ids": [r.job.id for r in due], "worker": self.worker_id, "lease": self._lease()},
-                    scalar_row,
-                    give_up=lambda: True,
-                )
-                for entry in due:
-                    entry.next_heartbeat = time.monotonic() + entry.heartbeat_every
-            if self.tick_interval is not None and now >= next_tick:
-                report = await link.fetch(self.TICK, {}, scalar_row, give_up=lambda: True)
-                if report and isinstance(report[0], dict) and not report[0].get("skipped"):
-                    done = {k: v for k, v in report[0].items() if k != "skipped" and v}
-                    if done:
-                        log.info("maintenance: %s", ", ".join(f"{k} {v}" for k, v in done.items()))
-                next_tick = time.monotonic() + self.tick_interval
+            try:
+                next_tick = await self._maintain(link, next_tick)
+            except psycopg.Error:
+                # A role without the right to tick, say: log it, keep heartbeating.
+                log.exception("maintenance call failed")
+                next_tick = time.monotonic() + (self.tick_interval or 0.0)
             await asyncio.sleep(HEARTBEAT_CHECK_SECONDS)
+
+    async def _maintain(self, link: _Link, next_tick: float) -> float:
+        """Heartbeat the running jobs that are due, and tick when it is time; returns
+        when to tick next."""
+        now = time.monotonic()
+        due = [r for r in self._running.values() if r.next_heartbeat <= now]
+        if due:
+            await link.fetch(
+                self.HEARTBEAT,
+                {"job_ids": [r.job.id for r in due], "worker": self.worker_id, "lease": self._lease()},
+                scalar_row,
+                give_up=lambda: True,
+            )
+            for entry in due:
+                entry.next_heartbeat = time.monotonic() + entry.heartbeat_every
+        if self.tick_interval is not None and now >= next_tick:
+            report = await link.fetch(self.TICK, {}, scalar_row, give_up=lambda: True)
+            if report and isinstance(report[0], dict) and not report[0].get("skipped"):
+                done = {k: v for k, v in report[0].items() if k != "skipped" and v}
+                if done:
+                    log.info("maintenance: %s", ", ".join(f"{k} {v}" for k, v in done.items()))
+            next_tick = time.monotonic() + self.tick_interval
+        return next_tick
 
     async def _listen_loop(self) -> None:
         delay = RECONNECT_MIN
