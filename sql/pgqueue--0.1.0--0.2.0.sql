@@ -709,14 +709,13 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
--- Both statements below have good generic plans (a test pins them), but the
--- LIMIT parameter makes their generic cost estimate look high, so PL/pgSQL
--- would re-plan them on every call; forcing the generic plan saves that.
+-- The statement below has a good generic plan (a test pins it), but the
+-- LIMIT parameter makes its generic cost estimate look high, so PL/pgSQL
+-- would re-plan it on every call; forcing the generic plan saves that.
 set plan_cache_mode = force_generic_plan
 as $$
 declare
     v_now timestamptz := pgqueue._now();
-    v_ids bigint[];
 begin
     if dequeue.worker is null or pg_catalog.btrim(dequeue.worker) = '' then
         raise exception 'worker must not be empty' using errcode = '22023';
@@ -729,16 +728,16 @@ begin
         raise exception 'lease must be positive (got %)', dequeue.lease using errcode = '22023';
     end if;
 
-    -- Two simple statements rather than one CTE: PL/pgSQL keeps a generic plan
-    -- for each, and an UPDATE by "id = any(array)" is a primary-key scan
-    -- whatever the statistics. As one statement its generic plan (LIMIT
-    -- estimated at a tenth of the table) was a hash join over every job, so
-    -- it was planned afresh on each call, which cost a third of a claim.
-    -- The rows stay locked from the first statement to the second.
+    -- One statement. The candidates are locked in claim order, and the UPDATE
+    -- finds them by "id = any(array(...))": a primary-key scan whatever the
+    -- statistics. (Joined to the CTE instead, the generic plan, which costs
+    -- the LIMIT at a tenth of the table, updated through a hash join over
+    -- every job, so PL/pgSQL planned the statement afresh on every call.)
     -- Every job's queue has a row in pgqueue.queues, so the queues to look in
     -- come from that small table: the ones asked for (all when NULL), unpaused.
-    v_ids := array(
-        select c.id
+    return query
+    with candidates as (
+        select c.id, c.priority, c.run_at
         from pgqueue.queues as u
         cross join lateral (
             select j.id, j.priority, j.run_at
@@ -754,13 +753,9 @@ begin
         where not u.paused and (dequeue.queues is null or u.name = any(dequeue.queues))
         order by c.priority desc, c.run_at asc, c.id asc
         limit dequeue.batch_size
-    );
-    if pg_catalog.cardinality(v_ids) = 0 then
-        return;
-    end if;
+    ),
 
-    return query
-    with claimed as (
+    claimed as (
         update pgqueue.jobs as j
         set
             state = 'processing',
@@ -769,7 +764,7 @@ begin
             locked_at = v_now,
             lease_expires_at = v_now + coalesce(dequeue.lease, q.lease)
         from pgqueue.queues as q
-        where j.id = any(v_ids) and q.name = j.queue
+        where j.id = any(array(select c.id from candidates as c)) and q.name = j.queue
         returning j.*
     )
 
