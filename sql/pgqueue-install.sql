@@ -2115,6 +2115,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    -- Once per call, not once per row: _now() is a function call.
+    v_now timestamptz := pgqueue._now();
     v_count integer;
 begin
     if complete_many.worker is null then
@@ -2124,7 +2126,7 @@ begin
     update pgqueue.jobs as j
     set
         state = 'done',
-        finished_at = pgqueue._now(),
+        finished_at = v_now,
         lease_expires_at = null
     where j.id = any(complete_many.job_ids)
         and j.state = 'processing'
@@ -2270,6 +2272,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    -- Once per call, not once per row: _now() is a function call.
+    v_now timestamptz := pgqueue._now();
     v_count integer;
 begin
     if heartbeat.worker is null then
@@ -2280,7 +2284,7 @@ begin
     end if;
 
     update pgqueue.jobs as j
-    set lease_expires_at = pgqueue._now() + coalesce(heartbeat.lease, q.lease)
+    set lease_expires_at = v_now + coalesce(heartbeat.lease, q.lease)
     from pgqueue.queues as q
     where j.id = any(heartbeat.job_ids)
         and j.state = 'processing'
@@ -2657,29 +2661,31 @@ grant execute on function pgqueue.list_jobs(text, text, text, integer, bigint) t
 -- index and makes them visible as expired (and eligible for cleanup).
 create or replace function pgqueue._expire()
 returns integer
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    with expired as (
-        update pgqueue.jobs as j
-        set
-            state = 'expired',
-            finished_at = pgqueue._now()
-        where j.id in (
-            select e.id
-            from pgqueue.jobs as e
-            where e.state = 'pending'
-                and e.expires_at <= pgqueue._now()
-            order by e.expires_at
-            limit 10000
-            for update skip locked
-        )
-        returning 1
-    )
-
-    select pg_catalog.count(*)::integer from expired
+declare
+    v_now timestamptz := pgqueue._now();
+    v_count integer;
+begin
+    update pgqueue.jobs as j
+    set
+        state = 'expired',
+        finished_at = v_now
+    where j.id in (
+        select e.id
+        from pgqueue.jobs as e
+        where e.state = 'pending'
+            and e.expires_at <= v_now
+        order by e.expires_at
+        limit 10000
+        for update skip locked
+    );
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
 $$;
 
 comment on function pgqueue._expire() is
@@ -2694,11 +2700,14 @@ revoke all on function pgqueue._expire() from public;
 -- late worker is fenced out: its complete or fail finds the job no longer its.
 create or replace function pgqueue.rescue()
 returns integer
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_count integer;
+begin
     with stuck as (
         select j.id, j.locked_by
         from pgqueue.jobs as j
@@ -2712,8 +2721,10 @@ as $$
         for update skip locked
     )
 
-    select pg_catalog.count(pgqueue.fail(s.id, s.locked_by, 'lease expired'))::integer
-    from stuck as s
+    select pg_catalog.count(pgqueue.fail(s.id, s.locked_by, 'lease expired'))::integer into v_count
+    from stuck as s;
+    return v_count;
+end;
 $$;
 
 comment on function pgqueue.rescue() is

@@ -4,29 +4,31 @@
 -- index and makes them visible as expired (and eligible for cleanup).
 create or replace function pgqueue._expire()
 returns integer
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    with expired as (
-        update pgqueue.jobs as j
-        set
-            state = 'expired',
-            finished_at = pgqueue._now()
-        where j.id in (
-            select e.id
-            from pgqueue.jobs as e
-            where e.state = 'pending'
-                and e.expires_at <= pgqueue._now()
-            order by e.expires_at
-            limit 10000
-            for update skip locked
-        )
-        returning 1
-    )
-
-    select pg_catalog.count(*)::integer from expired
+declare
+    v_now timestamptz := pgqueue._now();
+    v_count integer;
+begin
+    update pgqueue.jobs as j
+    set
+        state = 'expired',
+        finished_at = v_now
+    where j.id in (
+        select e.id
+        from pgqueue.jobs as e
+        where e.state = 'pending'
+            and e.expires_at <= v_now
+        order by e.expires_at
+        limit 10000
+        for update skip locked
+    );
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
 $$;
 
 comment on function pgqueue._expire() is

@@ -8,6 +8,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    -- Once per call, not once per row: _now() is a function call.
+    v_now timestamptz := pgqueue._now();
     v_count integer;
 begin
     if complete_many.worker is null then
@@ -17,7 +19,7 @@ begin
     update pgqueue.jobs as j
     set
         state = 'done',
-        finished_at = pgqueue._now(),
+        finished_at = v_now,
         lease_expires_at = null
     where j.id = any(complete_many.job_ids)
         and j.state = 'processing'

@@ -8,6 +8,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    -- Once per call, not once per row: _now() is a function call.
+    v_now timestamptz := pgqueue._now();
     v_count integer;
 begin
     if heartbeat.worker is null then
@@ -18,7 +20,7 @@ begin
     end if;
 
     update pgqueue.jobs as j
-    set lease_expires_at = pgqueue._now() + coalesce(heartbeat.lease, q.lease)
+    set lease_expires_at = v_now + coalesce(heartbeat.lease, q.lease)
     from pgqueue.queues as q
     where j.id = any(heartbeat.job_ids)
         and j.state = 'processing'

@@ -4,11 +4,14 @@
 -- late worker is fenced out: its complete or fail finds the job no longer its.
 create or replace function pgqueue.rescue()
 returns integer
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_count integer;
+begin
     with stuck as (
         select j.id, j.locked_by
         from pgqueue.jobs as j
@@ -22,8 +25,10 @@ as $$
         for update skip locked
     )
 
-    select pg_catalog.count(pgqueue.fail(s.id, s.locked_by, 'lease expired'))::integer
-    from stuck as s
+    select pg_catalog.count(pgqueue.fail(s.id, s.locked_by, 'lease expired'))::integer into v_count
+    from stuck as s;
+    return v_count;
+end;
 $$;
 
 comment on function pgqueue.rescue() is
