@@ -392,8 +392,8 @@ class AsyncWorker:
             for job in jobs:
                 self._start(job)
             if len(jobs) < wanted and not self._stopping.is_set():
-                # Caught up: wait for a notification, the poll, a stop, or a free slot
-                # when the batch was capped by the slots.
+                # Caught up (the queues had fewer due jobs than we asked for): wait
+                # for a notification, the poll, or a stop.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
 
