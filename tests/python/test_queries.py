@@ -15,8 +15,19 @@ NOT_CALLS = {"CHANNEL", "LISTEN"}
 STATEMENTS = {
     name: value
     for name, value in vars(queries).items()
-    if name.isupper() and isinstance(value, str) and name not in NOT_CALLS
+    if name.isupper() and not name.startswith("_") and isinstance(value, str) and name not in NOT_CALLS
 }
+
+
+def test_job_reads_name_exactly_the_fields_of_job_record() -> None:
+    """get_job and list_jobs return the table's row type, which may widen; the client
+    names the columns it maps, and they must be JobRecord's."""
+    from dataclasses import fields
+
+    from pgqueue import JobRecord
+
+    named = [column.strip().removeprefix("j.") for column in queries._JOB_COLUMNS.split(",")]
+    assert named == [f.name for f in fields(JobRecord)]
 
 
 def test_the_worker_listens_on_the_channel_pgqueue_notifies(db: psycopg.Connection[dict[str, Any]]) -> None:

@@ -74,17 +74,28 @@ select
     s.last_fire_at
 from pgqueue.list_schedules() as s"""
 
-GET_JOB: Final = """\
-select * from pgqueue.get_job(job_id => %(job_id)s::bigint)"""
+# The columns of JobRecord, named: these functions return the table's row type,
+# which a later version may widen; the client must keep reading what it knows.
+_JOB_COLUMNS = """\
+    j.id, j.run_at, j.created_at, j.priority, j.attempt, j.max_retries, j.state, j.queue, j.task,
+    j.payload, j.dedup_key, j.expires_at, j.locked_by, j.locked_at, j.lease_expires_at, j.finished_at,
+    j.result, j.errors"""
 
-LIST_JOBS: Final = """\
-select * from pgqueue.list_jobs(
+GET_JOB: Final = f"""\
+select
+{_JOB_COLUMNS}
+from pgqueue.get_job(job_id => %(job_id)s::bigint) as j"""
+
+LIST_JOBS: Final = f"""\
+select
+{_JOB_COLUMNS}
+from pgqueue.list_jobs(
     state => %(state)s::text,
     queue => %(queue)s::text,
     task => %(task)s::text,
     max_jobs => %(max_jobs)s::integer,
     before_id => %(before_id)s::bigint
-)"""
+) as j"""
 
 VERSION: Final = """\
 select pgqueue.version()"""
