@@ -70,23 +70,27 @@ async def _arun(
         return await cur.fetchall()
 
 
+Pool = TypeVar("Pool", ConnectionPool[Any], AsyncConnectionPool[Any])
+
+
+def _pool(owner: str, conninfo_or_pool: object, pool_class: type[Pool]) -> tuple[Pool, bool]:
+    """The pool a client uses, and whether it owns it: a small one of its own for a
+    conninfo (opened on first use), or the one it was given."""
+    if isinstance(conninfo_or_pool, str):
+        pool = pool_class(conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue")
+        return pool, True
+    if isinstance(conninfo_or_pool, pool_class):
+        return conninfo_or_pool, False
+    raise InvalidArgument(
+        f"{owner} takes a conninfo str or a psycopg_pool.{pool_class.__name__} (got {type(conninfo_or_pool).__name__})"
+    )
+
+
 class Client:
     """A synchronous pgqueue client; safe to share between threads."""
 
     def __init__(self, conninfo_or_pool: str | ConnectionPool[Any]) -> None:
-        self._pool: ConnectionPool[Any]
-        if isinstance(conninfo_or_pool, str):
-            self._pool = ConnectionPool(
-                conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue"
-            )
-            self._owns_pool = True
-        elif isinstance(conninfo_or_pool, ConnectionPool):
-            self._pool = conninfo_or_pool
-            self._owns_pool = False
-        else:
-            raise InvalidArgument(
-                f"Client takes a conninfo str or a psycopg_pool.ConnectionPool (got {type(conninfo_or_pool).__name__})"
-            )
+        self._pool, self._owns_pool = _pool("Client", conninfo_or_pool, ConnectionPool)
         self._opened = not self._owns_pool
         self._closed = False
         self._lock = threading.Lock()
@@ -259,20 +263,7 @@ class AsyncClient:
     """The asyncio twin of :class:`Client`: the same methods, awaited."""
 
     def __init__(self, conninfo_or_pool: str | AsyncConnectionPool[Any]) -> None:
-        self._pool: AsyncConnectionPool[Any]
-        if isinstance(conninfo_or_pool, str):
-            self._pool = AsyncConnectionPool(
-                conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue"
-            )
-            self._owns_pool = True
-        elif isinstance(conninfo_or_pool, AsyncConnectionPool):
-            self._pool = conninfo_or_pool
-            self._owns_pool = False
-        else:
-            raise InvalidArgument(
-                "AsyncClient takes a conninfo str or a psycopg_pool.AsyncConnectionPool "
-                f"(got {type(conninfo_or_pool).__name__})"
-            )
+        self._pool, self._owns_pool = _pool("AsyncClient", conninfo_or_pool, AsyncConnectionPool)
         self._opened = not self._owns_pool
         self._closed = False
         self._lock = asyncio.Lock()
