@@ -26,6 +26,7 @@ from pgqueue.errors import InvalidArgument, from_psycopg
 from pgqueue.models import EnqueueArgs
 
 __all__ = [
+    "duration",
     "encode_payload",
     "enqueue_many_params",
     "enqueue_params",
@@ -116,8 +117,9 @@ def _moment(name: str, value: object) -> datetime | None:
     return value
 
 
-def _duration(name: str, value: object) -> timedelta | None:
-    """A timedelta, or seconds as an int or float."""
+def duration(name: str, value: object) -> timedelta | None:
+    """A timedelta, or seconds as an int or float (None stays None); anything else, or a
+    number no timedelta can hold, is refused naming ``name``."""
     if value is None or isinstance(value, timedelta):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -146,7 +148,7 @@ def enqueue_params(
         "queue": _text("queue", queue),
         "priority": _integer("priority", priority),
         "run_at": _moment("run_at", run_at),
-        "delay": _duration("delay", delay),
+        "delay": duration("delay", delay),
         "max_retries": _integer("max_retries", max_retries),
         "dedup_key": _text("dedup_key", dedup_key),
         "expires_at": _moment("expires_at", expires_at),

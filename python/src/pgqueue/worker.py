@@ -52,6 +52,7 @@ import psycopg
 from psycopg.rows import BaseRowFactory, class_row, scalar_row
 
 from pgqueue import queries
+from pgqueue._common import duration
 from pgqueue.errors import InvalidArgument, PermanentError, Retry
 from pgqueue.models import Job
 from pgqueue.mux import ServeMux, SyncHandler
@@ -74,14 +75,15 @@ MAX_ERROR_CHARS = 8000
 
 
 def _seconds(name: str, value: timedelta | float | None, *, allow_none: bool = True) -> float | None:
-    if value is None:
+    """A non-negative duration option in seconds; the type checks are the client's."""
+    checked = duration(name, value)
+    if checked is None:
         if allow_none:
             return None
         raise InvalidArgument(f"{name} must be given")
-    seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
-        raise InvalidArgument(f"{name} must be a non-negative number of seconds or a timedelta (got {value!r})")
-    return float(seconds)
+    if checked < timedelta(0):
+        raise InvalidArgument(f"{name} must not be negative (got {value!r})")
+    return checked.total_seconds()
 
 
 def default_worker_id() -> str:
