@@ -100,7 +100,7 @@ def test_python_m_pgqueue_is_the_command(dsn: str) -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["package", pgqueue.__version__, "schema", "0.2.0"]
+    assert done.stdout.split() == ["package", pgqueue.__version__, "schema", "0.3.0"]
 
 
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,10 +154,10 @@ def test_dsn_overrides_pgqueue_dsn_before_or_after_the_command(
 
 def test_install_into_an_empty_database_and_again(capsys: pytest.CaptureFixture[str], empty_dsn: str) -> None:
     status, out, err = run(capsys, "install", "--dsn", empty_dsn)
-    assert (status, out, err) == (0, "installed pgqueue 0.2.0\n", "")
+    assert (status, out, err) == (0, "installed pgqueue 0.3.0\n", "")
 
     status, out, err = run(capsys, "install", "--dsn", empty_dsn)
-    assert (status, out, err) == (0, "pgqueue 0.2.0 is installed (already up to date)\n", "")
+    assert (status, out, err) == (0, "pgqueue 0.3.0 is installed (already up to date)\n", "")
 
     with Client(empty_dsn) as client:
         assert client.enqueue("task:x") == 1
@@ -167,7 +167,7 @@ def test_upgrade_an_installed_database(capsys: pytest.CaptureFixture[str], dsn: 
     status, out, _ = run(capsys, "upgrade", "--dsn", dsn)
 
     assert status == 0
-    assert out == "pgqueue 0.2.0 is installed (already up to date)\n"
+    assert out == "pgqueue 0.3.0 is installed (already up to date)\n"
 
 
 def test_upgrade_refuses_a_database_without_pgqueue(capsys: pytest.CaptureFixture[str], empty_dsn: str) -> None:
@@ -175,7 +175,7 @@ def test_upgrade_refuses_a_database_without_pgqueue(capsys: pytest.CaptureFixtur
 
     assert status == 1
     assert_one_error_line(err, "not installed", "pgqueue install")
-    assert run(capsys, "version", "--dsn", empty_dsn, "--json")[1] == '{\n  "package": "0.2.0",\n  "schema": null\n}\n'
+    assert run(capsys, "version", "--dsn", empty_dsn, "--json")[1] == '{\n  "package": "0.3.0",\n  "schema": null\n}\n'
 
 
 def test_install_refuses_a_database_with_the_extension(capsys: pytest.CaptureFixture[str], empty_dsn: str) -> None:
@@ -194,14 +194,14 @@ def test_version(capsys: pytest.CaptureFixture[str], dsn: str) -> None:
     status, out, _ = run(capsys, "version", "--dsn", dsn)
 
     assert status == 0
-    assert out == f"package  {pgqueue.__version__}\nschema   0.2.0\n"
+    assert out == f"package  {pgqueue.__version__}\nschema   0.3.0\n"
 
 
 def test_version_json(capsys: pytest.CaptureFixture[str], dsn: str) -> None:
     status, out, _ = run(capsys, "version", "--json", "--dsn", dsn)
 
     assert status == 0
-    assert json.loads(out) == {"package": pgqueue.__version__, "schema": "0.2.0"}
+    assert json.loads(out) == {"package": pgqueue.__version__, "schema": "0.3.0"}
 
 
 def test_version_of_a_database_without_pgqueue(capsys: pytest.CaptureFixture[str], empty_dsn: str) -> None:

@@ -59,7 +59,7 @@ def test_demo_runs_the_examples_to_their_end_states(demo_database: str) -> None:
     assert delayed["state"] == "done", "the delayed job ran once due"
 
     out = done.stdout
-    assert "installed pgqueue 0.2.0" in out
+    assert "installed pgqueue 0.3.0" in out
     assert "charged order 7 on attempt 3" in out, "readable logs on stdout"
     assert "== pgqueue stats" in out
     stats_header = out.split("== pgqueue stats\n", 1)[1].splitlines()[0]
@@ -104,7 +104,7 @@ def test_demo_starts_a_throwaway_server_when_none_answers() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         assert "no PostgreSQL server answers at 'host=127.0.0.1 port=1'" in done.stdout
         assert "starting a throwaway one with " in done.stdout
-        assert "installed pgqueue 0.2.0" in done.stdout
+        assert "installed pgqueue 0.3.0" in done.stdout
         assert "charged order 7 on attempt 3" in done.stdout
         assert "== pgqueue stats" in done.stdout
         assert f"the throwaway server is stopped and {pg_dir} removed" in done.stdout

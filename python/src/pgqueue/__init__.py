@@ -37,4 +37,4 @@ __all__ = [
     "logging_middleware",
 ]
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

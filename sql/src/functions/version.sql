@@ -8,7 +8,7 @@ immutable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select '0.2.0'::text
+    select '0.3.0'::text
 $$;
 
 comment on function pgqueue.version() is

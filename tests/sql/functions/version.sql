@@ -4,8 +4,8 @@ select plan(2);
 
 select is(
     pgqueue.version(),
-    '0.2.0',
-    'version() reports 0.2.0, the installed schema version.'
+    '0.3.0',
+    'version() reports 0.3.0, the installed schema version.'
 );
 
 select matches(
