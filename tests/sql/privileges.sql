@@ -2,7 +2,7 @@
 -- functions are security definer, so a role needs EXECUTE on them and nothing
 -- on the tables; the tables stay closed except for admins reading them.
 begin;
-select plan(33);
+select plan(35);
 
 set local timezone = 'UTC';
 select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
@@ -240,6 +240,22 @@ select throws_ok(
     '42501',
     'pgqueue.fake_now is for tests and may only be set by a superuser',
     'A session that is not a superuser''s cannot move pgqueue''s clock with pgqueue.fake_now (42501).'
+);
+
+-- enqueue and complete_many read now() themselves unless the setting is set
+-- (see _now.sql): the refusal must hold on those paths too.
+select throws_ok(
+    $$select pgqueue.enqueue('task:early', run_at => '2030-01-01 12:00:00+00')$$,
+    '42501',
+    'pgqueue.fake_now is for tests and may only be set by a superuser',
+    'enqueue refuses a fake clock outside a superuser''s session (42501).'
+);
+
+select throws_ok(
+    $$select pgqueue.complete_many(array[1]::bigint[], 'w1')$$,
+    '42501',
+    'pgqueue.fake_now is for tests and may only be set by a superuser',
+    'complete_many refuses a fake clock outside a superuser''s session (42501).'
 );
 
 reset session authorization;

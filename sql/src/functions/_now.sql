@@ -4,6 +4,10 @@
 -- custom setting, and a fake clock would let a worker claim jobs before their
 -- run_at, so it is honoured only in a superuser's session and refused
 -- elsewhere.
+-- The hot paths (enqueue, dequeue, complete_many) call this function only when
+-- pgqueue.fake_now is set, and read now() directly otherwise: a nested
+-- security-definer PL/pgSQL call costs about 19,000 instructions per
+-- transaction (measured with callgrind), 5 % of a one-job enqueue.
 create or replace function pgqueue._now()
 returns timestamptz
 language plpgsql

@@ -6,6 +6,10 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+-- Index scans whatever the table's size when the session planned this, and
+-- no JIT (docs/performance.md, "Plans that survive a burst").
+set enable_seqscan = off
+set jit = off
 as $$
 begin
     if cancel.job_id is null then

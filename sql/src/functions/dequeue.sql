@@ -17,9 +17,17 @@ set search_path = pg_catalog, pg_temp
 -- LIMIT parameter makes its generic cost estimate look high, so PL/pgSQL
 -- would re-plan it on every call; forcing the generic plan saves that.
 set plan_cache_mode = force_generic_plan
+-- Index scans whatever the table's size when the session planned this, and
+-- no JIT (docs/performance.md, "Plans that survive a burst").
+set enable_seqscan = off
+set jit = off
 as $$
 declare
-    v_now timestamptz := pgqueue._now();
+    -- pgqueue._now() without the call on the hot path: see _now.sql.
+    v_now timestamptz := case
+        when pg_catalog.current_setting('pgqueue.fake_now', true) <> '' then pgqueue._now()
+        else pg_catalog.now()
+    end;
 begin
     if dequeue.worker is null or pg_catalog.btrim(dequeue.worker) = '' then
         raise exception 'worker must not be empty' using errcode = '22023';

@@ -7,6 +7,10 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+-- Index scans whatever the table's size when the session planned this, and
+-- no JIT (docs/performance.md, "Plans that survive a burst").
+set enable_seqscan = off
+set jit = off
 as $$
     select j.* from pgqueue.jobs as j where j.id = get_job.job_id
 $$;

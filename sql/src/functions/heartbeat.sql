@@ -6,6 +6,12 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+-- The generic plan, always: see complete_many.sql.
+set plan_cache_mode = force_generic_plan
+-- Index scans whatever the table's size when the session planned this, and
+-- no JIT (docs/performance.md, "Plans that survive a burst").
+set enable_seqscan = off
+set jit = off
 as $$
 declare
     -- Once per call, not once per row: _now() is a function call.
