@@ -68,10 +68,12 @@ create index raw_jobs_claim_idx on raw.jobs (queue, priority desc, run_at, id) w
 
 PGQUEUE_ENQUEUE = "select pgqueue.enqueue(%s, %s::jsonb)"
 RAW_ENQUEUE = "insert into raw.jobs (task, payload) values (%s, %s::jsonb) returning id"
-# The latency test's producer: the ceiling notifies too, or its worker could only poll.
+# The latency test's producer: the ceiling notifies too, or its worker could only poll,
+# on a channel of its own, so that the two idle workers of that test never wake each other.
+RAW_CHANNEL = "pgqueue_raw"
 RAW_ENQUEUE_NOTIFY = (
     "with i as (insert into raw.jobs (task, payload) values (%s, %s::jsonb) returning id) "
-    "select i.id, pg_notify('pgqueue', 'default') from i"
+    f"select i.id, pg_notify('{RAW_CHANNEL}', 'default') from i"
 )
 PGQUEUE_ENQUEUE_MANY = "select pgqueue.enqueue_many(%s::jsonb)"
 RAW_ENQUEUE_MANY = (
@@ -107,6 +109,7 @@ class RawWorker(AsyncWorker):
         )
         select count(*) from u"""
     HEARTBEAT = "select 0"
+    LISTEN = f"listen {RAW_CHANNEL}"
     TICK = """select '{"skipped": true}'::jsonb"""
 
 
@@ -314,30 +317,41 @@ def _latency_child(dsn: str, kind: str, out: multiprocessing.Queue[dict[int, flo
     out.put(started)
 
 
-def latency(dsn: str, kind: str, jobs: int, gap: float) -> list[float]:
+def latency(dsn: str, jobs: int, gap: float) -> dict[str, list[float]]:
+    """Both idle workers at once, each listening on its own channel; the producer
+    enqueues to each side in turn, gap/2 apart (each side's jobs are gap apart), so
+    noise that drifts over the run falls on both alike."""
     reset(dsn)
     context = multiprocessing.get_context("fork")
-    out: multiprocessing.Queue[dict[int, float]] = context.Queue()
-    ready = context.Event()
-    child = context.Process(target=_latency_child, args=(dsn, kind, out, ready))
-    child.start()
-    ready.wait(timeout=30)
-    statement = PGQUEUE_ENQUEUE if kind == "pgqueue" else RAW_ENQUEUE_NOTIFY
-    committed: dict[int, float] = {}
+    outs: dict[str, multiprocessing.Queue[dict[int, float]]] = {kind: context.Queue() for kind in KINDS}
+    readies = {kind: context.Event() for kind in KINDS}
+    children = {
+        kind: context.Process(target=_latency_child, args=(dsn, kind, outs[kind], readies[kind])) for kind in KINDS
+    }
+    for child in children.values():
+        child.start()
+    for ready in readies.values():
+        ready.wait(timeout=30)
+    statements = {"pgqueue": PGQUEUE_ENQUEUE, "ceiling": RAW_ENQUEUE_NOTIFY}
+    committed: dict[str, dict[int, float]] = {kind: {} for kind in KINDS}
     with connect(dsn) as conn:
         for _ in range(jobs):
-            row = conn.execute(statement, ["task:ping", "{}"]).fetchone()
-            committed[int(row[0])] = time.time()  # type: ignore[index]
-            time.sleep(gap)
+            for kind, statement in statements.items():
+                row = conn.execute(statement, ["task:ping", "{}"]).fetchone()
+                committed[kind][int(row[0])] = time.time()  # type: ignore[index]
+                time.sleep(gap / 2)
     time.sleep(0.5)
-    assert child.pid is not None
-    os.kill(child.pid, signal.SIGTERM)
-    started = out.get(timeout=60)
-    child.join(timeout=60)
-    missing = set(committed) - set(started)
-    if missing:
-        raise SystemExit(f"latency {kind}: {len(missing)} jobs never started")
-    return sorted((started[i] - committed[i]) * 1000 for i in committed)
+    waits: dict[str, list[float]] = {}
+    for kind, child in children.items():
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGTERM)
+        started = outs[kind].get(timeout=60)
+        child.join(timeout=60)
+        missing = set(committed[kind]) - set(started)
+        if missing:
+            raise SystemExit(f"latency {kind}: {len(missing)} jobs never started")
+        waits[kind] = sorted((started[i] - at) * 1000 for i, at in committed[kind].items())
+    return waits
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -400,7 +414,7 @@ def main() -> int:
         drained = best_of(args.runs, {k: drain_rate(k, 1) for k in KINDS})
         results.add("3 drain, 1 process", "jobs/s", drained["pgqueue"], drained["ceiling"], ">= 0.90")
 
-        waits = {k: latency(dsn, k, args.latency_jobs, args.latency_gap) for k in KINDS}
+        waits = latency(dsn, args.latency_jobs, args.latency_gap)
         for p in (50, 95, 99):
             results.add(
                 f"4 latency p{p}",
