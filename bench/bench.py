@@ -391,6 +391,11 @@ def main() -> int:
     fresh_db.install(dsn)
     with connect(dsn) as conn:
         conn.execute(RAW_SCHEMA.encode())
+        # The same maintenance settings as pgqueue.jobs (its autovacuum thresholds), so
+        # that autovacuum visits both tables alike during a run.
+        options = conn.execute("select reloptions from pg_class where oid = 'pgqueue.jobs'::regclass").fetchone()
+        if options and options[0]:
+            conn.execute(f"alter table raw.jobs set ({', '.join(options[0])})".encode())
         version = conn.execute("select version()").fetchone()
     results = Results(
         settings={
