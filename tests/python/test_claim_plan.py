@@ -15,6 +15,20 @@ from pgqueue import Client
 FINISHED_JOBS = 100_000
 
 
+def log_plans(conn: psycopg.Connection[tuple[object, ...]], marker: str) -> list[str]:
+    """From now on, collect the plan auto_explain logs for every statement conn runs,
+    nested ones included, whose text contains marker."""
+    plans: list[str] = []
+    conn.add_notice_handler(
+        lambda diag: plans.append(diag.message_primary or "") if marker in (diag.message_primary or "") else None
+    )
+    conn.execute("load 'auto_explain'")
+    conn.execute("set auto_explain.log_min_duration = 0")
+    conn.execute("set auto_explain.log_nested_statements = on")
+    conn.execute("set client_min_messages = log")
+    return plans
+
+
 @pytest.fixture
 def crowded_dsn(dsn: str, client: Client) -> str:
     """A database with 100,000 done jobs and 10 pending ones, analyzed."""
@@ -37,17 +51,8 @@ def crowded_dsn(dsn: str, client: Client) -> str:
 
 def claim_plans(dsn: str, plan_cache_mode: str, claims: int) -> list[str]:
     """The plans auto_explain logged for dequeue's claim statement, one per call."""
-    plans: list[str] = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.add_notice_handler(
-            lambda diag: (
-                plans.append(diag.message_primary or "") if "skip locked" in (diag.message_primary or "") else None
-            )
-        )
-        conn.execute("load 'auto_explain'")
-        conn.execute("set auto_explain.log_min_duration = 0")
-        conn.execute("set auto_explain.log_nested_statements = on")
-        conn.execute("set client_min_messages = log")
+        plans = log_plans(conn, "skip locked")
         conn.execute(f"set plan_cache_mode = {plan_cache_mode}")
         for _ in range(claims):
             rows = conn.execute("select id from pgqueue.dequeue(worker => 'w', batch_size => 1)").fetchall()
@@ -84,19 +89,8 @@ BY_ID_CALLS = {
 
 def update_plans(dsn: str, call: str) -> list[str]:
     """The plans auto_explain logged for the UPDATE statements a call ran."""
-    plans: list[str] = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.add_notice_handler(
-            lambda diag: (
-                plans.append(diag.message_primary or "")
-                if "update pgqueue.jobs" in (diag.message_primary or "")
-                else None
-            )
-        )
-        conn.execute("load 'auto_explain'")
-        conn.execute("set auto_explain.log_min_duration = 0")
-        conn.execute("set auto_explain.log_nested_statements = on")
-        conn.execute("set client_min_messages = log")
+        plans = log_plans(conn, "update pgqueue.jobs")
         conn.execute(call.encode())
     return plans
 
@@ -155,16 +149,7 @@ def test_plans_cached_on_an_empty_table_do_not_scan_it_once_it_grows(dsn: str, c
             for _ in range(8):  # past PL/pgSQL's five custom plans: the generic plan is cached
                 session.execute(call)
             client.enqueue_many([{"task": "task:burst"} for _ in range(GROWTH_JOBS)])
-            plans: list[str] = []
-            session.add_notice_handler(
-                lambda diag: (
-                    plans.append(diag.message_primary or "") if "pgqueue.jobs" in (diag.message_primary or "") else None
-                )
-            )
-            session.execute("load 'auto_explain'")
-            session.execute("set auto_explain.log_min_duration = 0")
-            session.execute("set auto_explain.log_nested_statements = on")
-            session.execute("set client_min_messages = log")
+            plans = log_plans(session, "pgqueue.jobs")
             session.execute(call)
     assert plans, "auto_explain logged the statements on pgqueue.jobs"
     for plan in plans:
