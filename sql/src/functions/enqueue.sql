@@ -36,6 +36,7 @@ declare
     v_settings pgqueue.queues;
     v_max_retries integer;
     v_id bigint;
+    v_notified text;
 begin
     -- Most calls give neither delay nor max_retries; with a task and a queue
     -- that are not blank such a call is valid, and skips the nested call (5 %
@@ -101,9 +102,12 @@ begin
     end if;
 
     -- What pgqueue._notify sends for one queue, without the nested call (a
-    -- tenth of a one-job enqueue's instructions).
+    -- tenth of a one-job enqueue's instructions). Assigned rather than
+    -- PERFORMed: PL/pgSQL evaluates an assignment's expression directly, where
+    -- PERFORM starts the executor for a one-row SELECT (10,000 instructions,
+    -- 4 % of a one-job enqueue, measured with callgrind). void reads as ''.
     if v_run_at <= v_now then
-        perform pg_catalog.pg_notify('pgqueue', v_queue);
+        v_notified := pg_catalog.pg_notify('pgqueue', v_queue);
     end if;
     return v_id;
 end;
