@@ -13,7 +13,7 @@ Workloads (sizes are flags):
   3. drain: pre-enqueued no-op jobs, one worker process (concurrency 10, batch 10),
      worker start to last acknowledgement, every job checked to run exactly once
   4. latency: an idle worker, jobs enqueued one at a time 20 ms apart,
-     enqueue commit to handler start
+     enqueue commit to handler start (--runs times, percentiles over all their jobs)
   5. bloat: workload 3 with 1,000,000 finished jobs kept in the table
   6. scaling: workload 3 with 1 and 2 worker processes
 
@@ -383,7 +383,9 @@ def main() -> int:
     parser.add_argument("--latency-jobs", type=int, default=200)
     parser.add_argument("--latency-gap", type=float, default=0.02, help="seconds between latency jobs")
     parser.add_argument("--bloat", type=int, default=1_000_000, help="finished jobs kept for workload 5")
-    parser.add_argument("--runs", type=int, default=5, help="repeat each drain measurement, in turn, keep the best")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="drains: repeat in turn, keep the best; latency: repeat, pool the jobs"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
 
@@ -421,14 +423,26 @@ def main() -> int:
             "3 drain, 1 process", "jobs/s", max(drains["pgqueue"]), max(drains["ceiling"]), ">= 0.90", runs=drains
         )
 
-        waits = latency(dsn, args.latency_jobs, args.latency_gap)
+        # The latency workload `runs` times; the percentiles are over every run's jobs
+        # together. One run's p99 is its second-slowest job of 200: a single stall of
+        # the VM (20-40 ms, seen on both sides) decided it, and the p50 ratio of single
+        # runs of the same code ranged 1.01-1.18.
+        pooled: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        per_run: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
+        for _ in range(args.runs):
+            for kind, values in latency(dsn, args.latency_jobs, args.latency_gap).items():
+                pooled[kind].extend(values)
+                per_run[kind].append({f"p{p}": round(percentile(values, p), 3) for p in (50, 95, 99)})
+        for kind in KINDS:
+            pooled[kind].sort()
         for p in (50, 95, 99):
             results.add(
                 f"4 latency p{p}",
                 "ms",
-                percentile(waits["pgqueue"], p),
-                percentile(waits["ceiling"], p),
+                percentile(pooled["pgqueue"], p),
+                percentile(pooled["ceiling"], p),
                 "<= 1.2 x ceiling" if p == 50 else ("<= 5 ms" if p == 99 else ""),
+                **({"runs": per_run} if p == 50 else {}),
             )
 
         # Against an empty-table drain measured in turn with it, not the one above.
