@@ -41,7 +41,8 @@ begin
     -- Most calls give neither delay nor max_retries; with a task and a queue
     -- that are not blank such a call is valid, and skips the nested call (5 %
     -- of a one-job enqueue). The rest go through _check_job, which words every
-    -- error for enqueue and enqueue_many alike.
+    -- error for enqueue and enqueue_many alike (enqueue_many takes the same
+    -- shortcut per element).
     if not coalesce(
         enqueue.delay is null and enqueue.max_retries is null
         and pg_catalog.btrim(enqueue.task) <> '' and pg_catalog.btrim(v_queue) <> '',

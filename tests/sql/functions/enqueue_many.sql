@@ -1,7 +1,7 @@
 -- pgqueue.enqueue_many: ids in input order, enqueue's defaults per element,
 -- deduplication, and all-or-nothing validation of the JSON input.
 begin;
-select plan(27);
+select plan(28);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
@@ -205,6 +205,13 @@ select throws_ok(
     '22023',
     'jobs[1]: task must not be empty',
     'An element with an empty task is refused with 22023.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad-ok", "queue": "   "}]')$$,
+    '22023',
+    'jobs[1]: queue must not be empty',
+    'An element whose queue is only blanks is refused with 22023.'
 );
 
 select throws_ok(
