@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -124,6 +125,20 @@ def test_rolled_back_enqueue_leaves_no_job_and_wakes_nobody(
     assert received(listener) == ["committed"], "only the committed, due job notifies"
     queues = [row["queue"] for row in db.execute("select queue from pgqueue.jobs order by id")]
     assert queues == ["delayed", "committed"]
+
+
+def test_enqueue_notifies_for_each_job_due_now_and_no_other(client: Client, listener: psycopg.Connection[Any]) -> None:
+    now = datetime.now(timezone.utc)
+    client.enqueue("task:x", queue="future", run_at=now + timedelta(hours=1))
+    client.enqueue("task:x", queue="overdue", run_at=now - timedelta(hours=1))
+    client.enqueue("task:x", queue="brand-new")
+    client.enqueue("task:x", queue="keyed", dedup_key="k")
+    client.enqueue("task:x", queue="keyed", dedup_key="k")
+    client.enqueue("task:x", queue="keyed-later", dedup_key="k", delay=60)
+
+    # The job of a queue's first enqueue notifies once, though enqueue inserts
+    # it on its second try; a deduplicated call inserts nothing and is silent.
+    assert received(listener) == ["overdue", "brand-new", "keyed"]
 
 
 def test_enqueue_many_of_100_due_jobs_sends_one_notification(client: Client, listener: psycopg.Connection[Any]) -> None:

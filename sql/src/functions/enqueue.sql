@@ -25,91 +25,100 @@ set jit = off
 as $$
 #variable_conflict use_column
 declare
-    -- pgqueue._now() without the call on the hot path: see _now.sql.
-    v_now timestamptz := case
-        when pg_catalog.current_setting('pgqueue.fake_now', true) <> '' then pgqueue._now()
-        else pg_catalog.now()
-    end;
-    v_queue text := coalesce(enqueue.queue, 'default');
-    v_error text;
+    -- NULL on the common path, where the INSERT reads now() itself: each
+    -- PL/pgSQL expression is compiled again in every transaction, and a
+    -- one-job enqueue is a transaction.
+    v_now timestamptz;
     v_run_at timestamptz;
-    v_settings pgqueue.queues;
-    v_max_retries integer;
+    v_error text;
     v_id bigint;
     v_notified text;
 begin
-    -- Most calls give neither delay nor max_retries; with a task and a queue
-    -- that are not blank such a call is valid, and skips the nested call (5 %
-    -- of a one-job enqueue). The rest go through _check_job, which words every
-    -- error for enqueue and enqueue_many alike (enqueue_many takes the same
-    -- shortcut per element).
+    -- The common call (no delay, max_retries or dedup_key, a task that starts
+    -- with a visible character, no fake clock) cannot be invalid and takes the
+    -- INSERT below directly. The test is deliberately coarse: whatever it lets
+    -- through is valid, and the rest is checked exactly by _check_job, which
+    -- words every error for enqueue and enqueue_many alike. A blank queue needs
+    -- no test here: only validated names have a pgqueue.queues row, and the
+    -- INSERT finds none for it (see the loop). The "C" collation makes the task
+    -- test a byte comparison: a first byte above space.
     if not coalesce(
-        enqueue.delay is null and enqueue.max_retries is null
-        and pg_catalog.btrim(enqueue.task) <> '' and pg_catalog.btrim(v_queue) <> '',
+        enqueue.delay is null and enqueue.max_retries is null and enqueue.dedup_key is null
+        and enqueue.task collate pg_catalog."C" >= '!'
+        and pg_catalog.current_setting('pgqueue.fake_now', true) is null,
         false
     ) then
-        v_error := pgqueue._check_job(enqueue.task, v_queue, enqueue.run_at, enqueue.delay, enqueue.max_retries);
+        v_now := case
+            when pg_catalog.current_setting('pgqueue.fake_now', true) <> '' then pgqueue._now()
+            else pg_catalog.now()
+        end;
+        v_error := pgqueue._check_job(
+            enqueue.task, coalesce(enqueue.queue, 'default'), enqueue.run_at, enqueue.delay, enqueue.max_retries
+        );
         if v_error is not null then
             raise exception using errcode = '22023', message = v_error;
         end if;
+        v_run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
+
+        if enqueue.dedup_key is not null then
+            -- The partial unique index decides, so concurrent callers with the
+            -- same key cannot both insert. Nothing inserted means the key is
+            -- taken or the queue is new; if the key's job finishes between our
+            -- conflict and our lookup, the key is free again: try again.
+            loop
+                insert into pgqueue.jobs (
+                    queue, task, payload, priority, run_at, created_at, max_retries, dedup_key, expires_at
+                )
+                select
+                    q.name, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
+                    v_run_at, v_now, coalesce(enqueue.max_retries, q.max_retries), enqueue.dedup_key,
+                    enqueue.expires_at
+                from pgqueue.queues as q
+                where q.name = coalesce(enqueue.queue, 'default')
+                on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
+                do nothing
+                returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
+                into v_id, v_notified;
+                exit when found;
+
+                select j.id into v_id
+                from pgqueue.jobs as j
+                where j.queue = coalesce(enqueue.queue, 'default')
+                    and j.dedup_key = enqueue.dedup_key
+                    and j.state in ('pending', 'processing');
+                if found then
+                    return v_id;
+                end if;
+                perform pgqueue._queue(coalesce(enqueue.queue, 'default'));
+            end loop;
+            return v_id;
+        end if;
     end if;
 
-    v_run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
-    -- The queue's row, read directly: calling _queue on every enqueue cost a
-    -- sixth of a one-job transaction. Only a queue's first job goes through
-    -- _queue, which creates the row.
-    select q.max_retries into v_max_retries from pgqueue.queues as q where q.name = v_queue;
-    if not found then
-        v_settings := pgqueue._queue(v_queue);
-        v_max_retries := v_settings.max_retries;
-    end if;
-    v_max_retries := coalesce(enqueue.max_retries, v_max_retries);
+    -- The queue's row is read inside the INSERT (its max_retries is the
+    -- default); a queue's first job finds none, creates it through _queue
+    -- (after checking the queue name) and inserts again. The NOTIFY rides in
+    -- RETURNING: one per statement, only for a job that is due now.
+    loop
+        insert into pgqueue.jobs (queue, task, payload, priority, run_at, created_at, max_retries, expires_at)
+        select
+            q.name, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
+            coalesce(v_run_at, enqueue.run_at, pg_catalog.now()), coalesce(v_now, pg_catalog.now()),
+            coalesce(enqueue.max_retries, q.max_retries), enqueue.expires_at
+        from pgqueue.queues as q
+        where q.name = coalesce(enqueue.queue, 'default')
+        returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
+        into v_id, v_notified;
+        exit when found;
 
-    if enqueue.dedup_key is null then
-        insert into pgqueue.jobs (
-            queue, task, payload, priority, run_at, created_at, max_retries, expires_at
-        )
-        values (
-            v_queue, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
-            v_run_at, v_now, v_max_retries, enqueue.expires_at
-        )
-        returning id into v_id;
-    else
-        -- The partial unique index decides, so concurrent callers with the same
-        -- key cannot both insert. If the winner finishes between our conflict
-        -- and our lookup, the key is free again: try again.
-        loop
-            insert into pgqueue.jobs (
-                queue, task, payload, priority, run_at, created_at, max_retries, dedup_key, expires_at
-            )
-            values (
-                v_queue, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
-                v_run_at, v_now, v_max_retries, enqueue.dedup_key, enqueue.expires_at
-            )
-            on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
-            do nothing
-            returning id into v_id;
-            exit when v_id is not null;
-
-            select j.id into v_id
-            from pgqueue.jobs as j
-            where j.queue = v_queue
-                and j.dedup_key = enqueue.dedup_key
-                and j.state in ('pending', 'processing');
-            if v_id is not null then
-                return v_id;
-            end if;
-        end loop;
-    end if;
-
-    -- What pgqueue._notify sends for one queue, without the nested call (a
-    -- tenth of a one-job enqueue's instructions). Assigned rather than
-    -- PERFORMed: PL/pgSQL evaluates an assignment's expression directly, where
-    -- PERFORM starts the executor for a one-row SELECT (10,000 instructions,
-    -- 4 % of a one-job enqueue, measured with callgrind). void reads as ''.
-    if v_run_at <= v_now then
-        v_notified := pg_catalog.pg_notify('pgqueue', v_queue);
-    end if;
+        v_error := pgqueue._check_job(
+            enqueue.task, coalesce(enqueue.queue, 'default'), enqueue.run_at, enqueue.delay, enqueue.max_retries
+        );
+        if v_error is not null then
+            raise exception using errcode = '22023', message = v_error;
+        end if;
+        perform pgqueue._queue(coalesce(enqueue.queue, 'default'));
+    end loop;
     return v_id;
 end;
 $$;

@@ -1,10 +1,86 @@
 -- pgqueue.enqueue: defaults, named notation, delays, per-queue max_retries,
 -- deduplication, and the 22023 errors that leave nothing behind.
 begin;
-select plan(35);
+select plan(43);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
+
+-- The common path ------------------------------------------------------------
+
+-- Before this session ever sets pgqueue.fake_now, a call without delay,
+-- max_retries or dedup_key whose task starts with a visible character skips
+-- _check_job and the clock's function (enqueue.sql). These pin that path; the
+-- rest of the file runs on the test clock, which takes the checked path.
+select pgqueue.configure_queue('common-two', max_retries => 2);
+select pgqueue.enqueue('t:common', queue => 'common-two');
+select pgqueue.enqueue('t:common-later', queue => 'common-new', run_at => now() + interval '1 hour');
+select pgqueue.enqueue(' t:common-padded', queue => 'common-new');
+
+select results_eq(
+    $$
+        select j.queue, j.run_at, j.created_at, j.max_retries, j.state
+        from pgqueue.jobs as j
+        where j.task = 't:common'
+    $$,
+    $$values ('common-two'::text, now(), now(), 2, 'pending'::text)$$,
+    'The common path: due now, created now, the queue''s configured max_retries.'
+);
+
+select results_eq(
+    $$
+        select j.run_at, j.max_retries
+        from pgqueue.jobs as j
+        where j.task = 't:common-later'
+    $$,
+    $$values (now() + interval '1 hour', 5)$$,
+    'The common path keeps a given run_at, and a new queue gets its row and the default of 5 retries.'
+);
+
+select is(
+    (
+        select count(*) from pgqueue.queues as q
+        where q.name = 'common-new'
+    ),
+    1::bigint,
+    'A new queue''s first two jobs created one settings row.'
+);
+
+select is(
+    (
+        select count(*) from pgqueue.jobs as j
+        where j.task = ' t:common-padded'
+    ),
+    1::bigint,
+    'A task that starts with a space but is not blank is stored as given.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue('  ', queue => 'common-two')$$,
+    '22023',
+    'task must not be empty',
+    'A blank task is refused on the common path too.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue('t:common-bad', queue => '  ')$$,
+    '22023',
+    'queue must not be empty',
+    'A blank queue name is refused: no queue row has one, so the common path checks it.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue('t:common-bad', queue => '')$$,
+    '22023',
+    'queue must not be empty',
+    'An empty queue name is refused on the common path.'
+);
+
+select is_empty(
+    $$select from pgqueue.jobs as j where j.task in ('t:common-bad', '  ')$$,
+    'The refused common-path calls left no job behind.'
+);
+
 select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
 
 -- The newest job with this task name (each scenario uses its own task names),
@@ -305,7 +381,9 @@ select results_eq(
     $$select q.name, q.lease from pgqueue.queues as q order by q.name$$,
     $$
         values
-            ('dd'::text, interval '5 minutes'),
+            ('common-new'::text, interval '5 minutes'),
+            ('common-two', interval '5 minutes'),
+            ('dd', interval '5 minutes'),
             ('dd2', interval '5 minutes'),
             ('default', interval '5 minutes'),
             ('mail', interval '5 minutes'),
