@@ -93,6 +93,10 @@ test: build-check lint test-sql test-python ## everything: artifacts, lint, pgTA
 bench: venv ## pgqueue against the raw-SQL ceiling (issue 5's workloads); bench/results/latest.json
 	$(BIN)/python bench/bench.py
 
+.PHONY: bench-enqueue
+bench-enqueue: venv ## a one-job enqueue from raw insert to pgqueue.enqueue, rung by rung
+	$(BIN)/python bench/enqueue_ladder.py
+
 .PHONY: bench-cleanup
 bench-cleanup: venv ## cleanup of 1,000,000 finished jobs: batch times
 	$(BIN)/python bench/cleanup_backlog.py
