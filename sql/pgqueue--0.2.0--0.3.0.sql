@@ -322,6 +322,7 @@ declare
     v_error text;
     v_id bigint;
     v_notified text;
+    v_queue_ensured boolean := false;
 begin
     -- The common call (no delay, max_retries or dedup_key, a task that starts
     -- with a visible character, no fake clock) cannot be invalid and takes the
@@ -399,6 +400,12 @@ begin
         returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
         into v_id, v_notified;
         exit when found;
+        -- Still nothing once the queue's row exists: a trigger, rule or policy
+        -- of the caller's dropped the row. Return NULL, as an INSERT would.
+        if v_queue_ensured then
+            return null;
+        end if;
+        v_queue_ensured := true;
 
         v_error := pgqueue._check_job(
             enqueue.task, coalesce(enqueue.queue, 'default'), enqueue.run_at, enqueue.delay, enqueue.max_retries
