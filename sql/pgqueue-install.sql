@@ -3621,7 +3621,8 @@ revoke all on function pgqueue._now() from public;
 -- sql/src/functions/_queue.sql
 -- Returns a queue's settings row, creating it with the defaults on first use.
 -- Every job's queue has a row, so dequeue and stats can list queues from the
--- small table instead of scanning jobs.
+-- small table instead of scanning jobs. A blank name never gets a row: enqueue's
+-- common path relies on that instead of testing the queue name itself.
 create or replace function pgqueue._queue(name text)
 returns pgqueue.queues
 language plpgsql
@@ -3634,6 +3635,9 @@ declare
 begin
     select q.* into v_queue from pgqueue.queues as q where q.name = _queue.name;
     if not found then
+        if _queue.name is null or pg_catalog.btrim(_queue.name) = '' then
+            raise exception 'queue must not be empty' using errcode = '22023';
+        end if;
         -- A concurrent first enqueue to the same queue waits here for the other
         -- insert, then finds its row.
         -- Timestamps come from pgqueue._now(), like every other pgqueue time.
@@ -3862,8 +3866,8 @@ begin
     -- INSERT below directly. The test is deliberately coarse: whatever it lets
     -- through is valid, and the rest is checked exactly by _check_job, which
     -- words every error for enqueue and enqueue_many alike. A blank queue needs
-    -- no test here: only validated names have a pgqueue.queues row, and the
-    -- INSERT finds none for it (see the loop). The "C" collation makes the task
+    -- no test here: _queue gives no blank name a pgqueue.queues row, so the
+    -- INSERT finds none and the loop's call of _queue refuses it. The "C" collation makes the task
     -- test a byte comparison: a first byte above space.
     if not coalesce(
         enqueue.delay is null and enqueue.max_retries is null and enqueue.dedup_key is null
@@ -3920,7 +3924,7 @@ begin
 
     -- The queue's row is read inside the INSERT (its max_retries is the
     -- default); a queue's first job finds none, creates it through _queue
-    -- (after checking the queue name) and inserts again. The NOTIFY rides in
+    -- (which refuses a blank name) and inserts again. The NOTIFY rides in
     -- RETURNING: one per statement, only for a job that is due now.
     loop
         insert into pgqueue.jobs (queue, task, payload, priority, run_at, created_at, max_retries, expires_at)
@@ -3939,13 +3943,8 @@ begin
             return null;
         end if;
         v_queue_ensured := true;
-
-        v_error := pgqueue._check_job(
-            enqueue.task, coalesce(enqueue.queue, 'default'), enqueue.run_at, enqueue.delay, enqueue.max_retries
-        );
-        if v_error is not null then
-            raise exception using errcode = '22023', message = v_error;
-        end if;
+        -- The only thing the common path's test left unchecked is the queue
+        -- name, and _queue refuses a blank one.
         perform pgqueue._queue(coalesce(enqueue.queue, 'default'));
     end loop;
     return v_id;

@@ -1,6 +1,7 @@
 -- Returns a queue's settings row, creating it with the defaults on first use.
 -- Every job's queue has a row, so dequeue and stats can list queues from the
--- small table instead of scanning jobs.
+-- small table instead of scanning jobs. A blank name never gets a row: enqueue's
+-- common path relies on that instead of testing the queue name itself.
 create or replace function pgqueue._queue(name text)
 returns pgqueue.queues
 language plpgsql
@@ -13,6 +14,9 @@ declare
 begin
     select q.* into v_queue from pgqueue.queues as q where q.name = _queue.name;
     if not found then
+        if _queue.name is null or pg_catalog.btrim(_queue.name) = '' then
+            raise exception 'queue must not be empty' using errcode = '22023';
+        end if;
         -- A concurrent first enqueue to the same queue waits here for the other
         -- insert, then finds its row.
         -- Timestamps come from pgqueue._now(), like every other pgqueue time.
