@@ -3547,6 +3547,62 @@ drop constraint jobs_queue_check,
 drop constraint jobs_attempt_check,
 drop constraint jobs_max_retries_check;
 
+-- The partial indexes select their rows by NULL tests on lease_expires_at and
+-- finished_at instead of state tests, for the same reason: PostgreSQL prepares
+-- every partial index's predicate again in each INSERT or UPDATE statement
+-- (sql/src/tables/jobs.sql). They rest on two columns being in step with
+-- state, as every version's functions keep them; put any row that is not back
+-- in step first (none, unless someone wrote to the table by hand).
+update pgqueue.jobs
+set lease_expires_at = null
+where state <> 'processing' and lease_expires_at is not null;
+
+update pgqueue.jobs
+set
+    lease_expires_at = coalesce(locked_at, pg_catalog.now()) + coalesce(
+        (
+            select q.lease
+            from pgqueue.queues as q
+            where q.name = jobs.queue
+        ),
+        interval '5 minutes'
+    )
+where state = 'processing' and lease_expires_at is null;
+
+update pgqueue.jobs
+set finished_at = null
+where state in ('pending', 'processing') and finished_at is not null;
+
+update pgqueue.jobs
+set finished_at = coalesce(locked_at, created_at)
+where state in ('done', 'failed', 'cancelled', 'expired') and finished_at is null;
+
+drop index pgqueue.jobs_claim_idx;
+drop index pgqueue.jobs_dedup_idx;
+drop index pgqueue.jobs_lease_idx;
+drop index pgqueue.jobs_expires_idx;
+drop index pgqueue.jobs_finished_idx;
+
+create index jobs_claim_idx on pgqueue.jobs (queue, priority desc, run_at, id)
+where lease_expires_at is null and finished_at is null;
+
+create unique index jobs_dedup_idx on pgqueue.jobs (queue, dedup_key)
+where dedup_key is not null and finished_at is null;
+
+create index jobs_lease_idx on pgqueue.jobs (lease_expires_at)
+where lease_expires_at is not null;
+
+create index jobs_expires_idx on pgqueue.jobs (expires_at)
+where expires_at is not null and lease_expires_at is null and finished_at is null;
+
+create index jobs_finished_idx on pgqueue.jobs (queue, finished_at)
+where finished_at is not null;
+
+comment on column pgqueue.jobs.lease_expires_at is
+'Set exactly while processing: when the job counts as stuck unless heartbeated.';
+comment on column pgqueue.jobs.finished_at is
+'Set exactly while done, failed, cancelled or expired: when the job got there.';
+
 -- sql/src/views/schedules.sql
 -- The schedules as users look at them.
 create or replace view pgqueue.schedules as
@@ -3888,7 +3944,8 @@ begin
         v_run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
 
         if enqueue.dedup_key is not null then
-            -- The partial unique index decides, so concurrent callers with the
+            -- The partial unique index decides (over live jobs: finished_at
+            -- null, see tables/jobs.sql), so concurrent callers with the
             -- same key cannot both insert. Nothing inserted means the key is
             -- taken or the queue is new; if the key's job finishes between our
             -- conflict and our lookup, the key is free again: try again.
@@ -3902,7 +3959,7 @@ begin
                     enqueue.expires_at
                 from pgqueue.queues as q
                 where q.name = coalesce(enqueue.queue, 'default')
-                on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
+                on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
                 do nothing
                 returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
                 into v_id, v_notified;
@@ -3912,7 +3969,7 @@ begin
                 from pgqueue.jobs as j
                 where j.queue = coalesce(enqueue.queue, 'default')
                     and j.dedup_key = enqueue.dedup_key
-                    and j.state in ('pending', 'processing');
+                    and j.finished_at is null;
                 if found then
                     return v_id;
                 end if;
@@ -4112,7 +4169,7 @@ begin
         inner join pgqueue.queues as q on q.name = i.queue
         where i.dedup_key is not null
         order by i.ord
-        on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
+        on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
         do nothing
         returning id, queue, run_at
     ),
@@ -4215,7 +4272,11 @@ begin
         cross join lateral (
             select j.id, j.priority, j.run_at
             from pgqueue.jobs as j
-            where j.state = 'pending'
+            -- Both NULL tests are jobs_claim_idx's predicate (pending, see
+            -- tables/jobs.sql): the planner uses the index only if they are here.
+            where j.lease_expires_at is null
+                and j.finished_at is null
+                and j.state = 'pending'
                 and j.queue = u.name
                 and j.run_at <= v_now
                 and (j.expires_at is null or j.expires_at > v_now)
@@ -4919,7 +4980,10 @@ begin
     where j.id in (
         select e.id
         from pgqueue.jobs as e
-        where e.state = 'pending'
+        -- The NULL tests are jobs_expires_idx's predicate (pending, see tables/jobs.sql).
+        where e.lease_expires_at is null
+            and e.finished_at is null
+            and e.state = 'pending'
             and e.expires_at <= v_now
         order by e.expires_at
         limit 10000

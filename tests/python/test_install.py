@@ -295,3 +295,48 @@ def test_an_old_release_upgraded_as_an_extension_equals_a_fresh_install(new_db: 
         conn.execute(sql.SQL("create extension pgqueue version {}").format(sql.Literal(release)))
         conn.execute("alter extension pgqueue update")
     assert catalog(upgraded) == catalog(fresh)
+
+
+# The columns the partial indexes of 0.3.0 select rows by, out of step with
+# state (none, in rows the functions wrote): as "task state".
+OUT_OF_STEP = """
+select coalesce(array_agg(task || ' ' || state order by id), '{}')
+from pgqueue.jobs
+where (state = 'processing') is distinct from (lease_expires_at is not null)
+    or (state in ('done', 'failed', 'cancelled', 'expired')) is distinct from (finished_at is not null)
+"""
+
+
+@pytest.mark.parametrize("release", EARLIER_RELEASES or [NO_EARLIER_RELEASE])
+def test_an_upgrade_keeps_every_job_findable_by_the_rebuilt_indexes(new_db: NewDb, release: str | None) -> None:
+    assert release is not None
+    dsn = new_db("jobs_upgraded")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(release_body(release).encode())
+        for task in ("t:done", "t:processing", "t:by-hand"):
+            conn.execute("select pgqueue.enqueue(%s)", [task])
+        conn.execute("select count(*) from pgqueue.dequeue('w1', batch_size => 3)")
+        conn.execute("select pgqueue.complete(id, 'w1') from pgqueue.jobs where task = 't:done'")
+        # Written by hand, not through the functions: done, yet still leased and not finished.
+        conn.execute("update pgqueue.jobs set state = 'done' where task = 't:by-hand'")
+        conn.execute("select pgqueue.enqueue('t:pending')")
+        dedup_row = conn.execute("select pgqueue.enqueue('t:dedup', dedup_key => 'k')").fetchone()
+        assert conn.execute(OUT_OF_STEP).fetchone() == (["t:by-hand done"],)
+
+    result = psql_install(dsn)
+    assert result.returncode == 0, result.stderr
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute(OUT_OF_STEP).fetchone() == ([],), "the upgrade put the hand-written row in step"
+        states: dict[str, str] = dict(conn.execute("select task, state from pgqueue.jobs").fetchall())
+        assert states == {
+            "t:done": "done",
+            "t:processing": "processing",
+            "t:by-hand": "done",
+            "t:pending": "pending",
+            "t:dedup": "pending",
+        }
+        again = conn.execute("select pgqueue.enqueue('t:dedup-again', dedup_key => 'k')").fetchone()
+        assert again == dedup_row, "the live job still holds its dedup_key"
+        claimed = conn.execute("select task from pgqueue.dequeue('w2', batch_size => 10)").fetchall()
+        assert sorted(task for (task,) in claimed) == ["t:dedup", "t:pending"], "exactly the pending jobs"

@@ -424,8 +424,8 @@ select is(
         from pg_index as i
         where i.indexrelid = 'pgqueue.jobs_claim_idx'::regclass
     ),
-    '((state = ''pending''::text) AND (run_at IS NOT NULL))',
-    'The claim index is partial: it holds only pending jobs (run_at is not null keeps lookups by id off it).'
+    '((lease_expires_at IS NULL) AND (finished_at IS NULL))',
+    'The claim index is partial: it holds only pending jobs (no lease, not finished).'
 );
 
 select is(
@@ -435,7 +435,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_claim_idx'::regclass
     ),
     'CREATE INDEX jobs_claim_idx ON pgqueue.jobs USING btree (queue, priority DESC, run_at, id) '
-    || 'WHERE ((state = ''pending''::text) AND (run_at IS NOT NULL))',
+    || 'WHERE ((lease_expires_at IS NULL) AND (finished_at IS NULL))',
     'The claim index is ordered as dequeue claims: priority descending, then run_at, then id.'
 );
 
@@ -452,8 +452,8 @@ select is(
         from pg_index as i
         where i.indexrelid = 'pgqueue.jobs_dedup_idx'::regclass
     ),
-    '((dedup_key IS NOT NULL) AND (state = ANY (ARRAY[''pending''::text, ''processing''::text])))',
-    'The dedup index is partial: only pending and processing jobs with a dedup_key hold their key.'
+    '((dedup_key IS NOT NULL) AND (finished_at IS NULL))',
+    'The dedup index is partial: only unfinished (pending and processing) jobs with a dedup_key hold their key.'
 );
 
 select hasnt_fk('pgqueue', 'jobs', 'The hot table pgqueue.jobs has no foreign keys.');
@@ -477,7 +477,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_lease_idx'::regclass
     ),
     'CREATE INDEX jobs_lease_idx ON pgqueue.jobs USING btree (lease_expires_at) '
-    || 'WHERE ((state = ''processing''::text) AND (lease_expires_at IS NOT NULL))',
+    || 'WHERE (lease_expires_at IS NOT NULL)',
     'Rescue finds stuck jobs through a partial index over processing jobs.'
 );
 
@@ -488,7 +488,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_expires_idx'::regclass
     ),
     'CREATE INDEX jobs_expires_idx ON pgqueue.jobs USING btree (expires_at) '
-    || 'WHERE ((state = ''pending''::text) AND (expires_at IS NOT NULL))',
+    || 'WHERE ((expires_at IS NOT NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL))',
     'Expiry finds pending jobs past expires_at through a partial index.'
 );
 
@@ -499,8 +499,7 @@ select is(
         where i.indexrelid = 'pgqueue.jobs_finished_idx'::regclass
     ),
     'CREATE INDEX jobs_finished_idx ON pgqueue.jobs USING btree (queue, finished_at) '
-    || 'WHERE ((state = ANY (ARRAY[''done''::text, ''failed''::text, ''cancelled''::text, ''expired''::text])) '
-    || 'AND (finished_at IS NOT NULL))',
+    || 'WHERE (finished_at IS NOT NULL)',
     'Cleanup takes each queue''s oldest finished jobs through a partial index.'
 );
 

@@ -24,7 +24,10 @@ begin
     where j.id in (
         select e.id
         from pgqueue.jobs as e
-        where e.state = 'pending'
+        -- The NULL tests are jobs_expires_idx's predicate (pending, see tables/jobs.sql).
+        where e.lease_expires_at is null
+            and e.finished_at is null
+            and e.state = 'pending'
             and e.expires_at <= v_now
         order by e.expires_at
         limit 10000

@@ -54,7 +54,11 @@ begin
         cross join lateral (
             select j.id, j.priority, j.run_at
             from pgqueue.jobs as j
-            where j.state = 'pending'
+            -- Both NULL tests are jobs_claim_idx's predicate (pending, see
+            -- tables/jobs.sql): the planner uses the index only if they are here.
+            where j.lease_expires_at is null
+                and j.finished_at is null
+                and j.state = 'pending'
                 and j.queue = u.name
                 and j.run_at <= v_now
                 and (j.expires_at is null or j.expires_at > v_now)

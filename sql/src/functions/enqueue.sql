@@ -62,7 +62,8 @@ begin
         v_run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
 
         if enqueue.dedup_key is not null then
-            -- The partial unique index decides, so concurrent callers with the
+            -- The partial unique index decides (over live jobs: finished_at
+            -- null, see tables/jobs.sql), so concurrent callers with the
             -- same key cannot both insert. Nothing inserted means the key is
             -- taken or the queue is new; if the key's job finishes between our
             -- conflict and our lookup, the key is free again: try again.
@@ -76,7 +77,7 @@ begin
                     enqueue.expires_at
                 from pgqueue.queues as q
                 where q.name = coalesce(enqueue.queue, 'default')
-                on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
+                on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
                 do nothing
                 returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
                 into v_id, v_notified;
@@ -86,7 +87,7 @@ begin
                 from pgqueue.jobs as j
                 where j.queue = coalesce(enqueue.queue, 'default')
                     and j.dedup_key = enqueue.dedup_key
-                    and j.state in ('pending', 'processing');
+                    and j.finished_at is null;
                 if found then
                     return v_id;
                 end if;

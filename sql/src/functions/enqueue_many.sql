@@ -148,7 +148,7 @@ begin
         inner join pgqueue.queues as q on q.name = i.queue
         where i.dedup_key is not null
         order by i.ord
-        on conflict (queue, dedup_key) where dedup_key is not null and state in ('pending', 'processing')
+        on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
         do nothing
         returning id, queue, run_at
     ),

@@ -34,34 +34,46 @@ with (
     autovacuum_vacuum_insert_scale_factor = 0.05
 );
 
--- Each partial index below carries a guard in its predicate (run_at, lease_
--- expires_at, finished_at is not null): the query it serves implies the
--- guard (run_at <= now() implies run_at is not null), a lookup by id does
--- not. Without it the planner, on statistics that say few rows are in that
--- state, would answer complete(job_id) by scanning every processing job's
--- index entry instead of the primary key (measured: 10 ms instead of 10 us).
+-- Which rows each partial index holds is decided by NULL tests only. The
+-- functions, the only writers, keep two columns in step with state (the
+-- pgTAP file tests/sql/state_columns.sql walks every transition):
+--   lease_expires_at is set exactly while a job is processing;
+--   finished_at is set exactly while a job is done, failed, cancelled or expired;
+-- so pending is "both null". A NULL test is the cheapest predicate there is:
+-- PostgreSQL prepares every partial index's predicate again in each INSERT or
+-- non-HOT UPDATE statement, and "state = 'pending'" or "state in (...)" looks
+-- its operator up and checks its privileges each time. The five predicates as
+-- state tests cost a one-job enqueue ~13,000 and a one-job claim ~19,000
+-- instructions more (callgrind; docs/performance.md).
+--
+-- They also keep the planner off these indexes for lookups by id: a query
+-- that does not itself test the index's columns cannot use it, so
+-- complete(job_id) goes through the primary key even when stale statistics
+-- make a partial index look tiny (once measured: 10 ms instead of 10 us).
 
 -- What dequeue reads: only pending rows, in claim order, per queue. It stays
 -- small however many finished jobs the table keeps.
 create index jobs_claim_idx on pgqueue.jobs (queue, priority desc, run_at, id)
-where state = 'pending' and run_at is not null;
+where lease_expires_at is null and finished_at is null;
 
 -- Deduplication by constraint, never by lookup-then-insert: at most one live
--- job per (queue, dedup_key). Enqueue relies on it with ON CONFLICT.
+-- (pending or processing) job per (queue, dedup_key). Enqueue relies on it
+-- with ON CONFLICT.
 create unique index jobs_dedup_idx on pgqueue.jobs (queue, dedup_key)
-where dedup_key is not null and state in ('pending', 'processing');
+where dedup_key is not null and finished_at is null;
 
--- Finds jobs whose lease ran out (a crashed or hung worker) without scanning.
+-- Finds processing jobs whose lease ran out (a crashed or hung worker)
+-- without scanning.
 create index jobs_lease_idx on pgqueue.jobs (lease_expires_at)
-where state = 'processing' and lease_expires_at is not null;
+where lease_expires_at is not null;
 
 -- Expiry finds pending jobs past their expires_at without scanning.
 create index jobs_expires_idx on pgqueue.jobs (expires_at)
-where state = 'pending' and expires_at is not null;
+where expires_at is not null and lease_expires_at is null and finished_at is null;
 
 -- Cleanup takes each queue's oldest finished jobs first, a batch at a time.
 create index jobs_finished_idx on pgqueue.jobs (queue, finished_at)
-where state in ('done', 'failed', 'cancelled', 'expired') and finished_at is not null;
+where finished_at is not null;
 
 comment on table pgqueue.jobs is
 'Every job from enqueue until cleanup. Read it (admins) but change it only through the pgqueue functions.';
@@ -79,8 +91,8 @@ comment on column pgqueue.jobs.dedup_key is 'While a job with this key is pendin
 comment on column pgqueue.jobs.expires_at is 'A job still pending at this time is not run and becomes expired.';
 comment on column pgqueue.jobs.locked_by is 'Worker holding (or that last held) the job.';
 comment on column pgqueue.jobs.locked_at is 'When the current or last attempt was claimed.';
-comment on column pgqueue.jobs.lease_expires_at is 'While processing: when the job counts as stuck unless heartbeated.';
-comment on column pgqueue.jobs.finished_at is 'When the job reached done, failed, cancelled or expired.';
+comment on column pgqueue.jobs.lease_expires_at is 'Set exactly while processing: when the job counts as stuck unless heartbeated.';
+comment on column pgqueue.jobs.finished_at is 'Set exactly while done, failed, cancelled or expired: when the job got there.';
 comment on column pgqueue.jobs.result is 'Optional result recorded by pgqueue.complete.';
 comment on column pgqueue.jobs.errors is 'Error history: one {attempt, at, error} object per failed attempt, oldest first.';
 
