@@ -1023,9 +1023,13 @@ begin
     -- every job, so PL/pgSQL planned the statement afresh on every call.)
     -- Every job's queue has a row in pgqueue.queues, so the queues to look in
     -- come from that small table: the ones asked for (all when NULL), unpaused.
+    -- Each candidate carries its queue's lease from there, so the UPDATE reads
+    -- no queue row again (a join to pgqueue.queues per claimed job cost a
+    -- one-job claim ~8,000 instructions more). The UPDATE still finds its rows
+    -- by the array; the CTE only hands each one its lease.
     return query
     with candidates as (
-        select c.id, c.priority, c.run_at
+        select c.id, c.priority, c.run_at, u.lease
         from pgqueue.queues as u
         cross join lateral (
             select j.id, j.priority, j.run_at
@@ -1054,9 +1058,9 @@ begin
             attempt = j.attempt + 1,
             locked_by = dequeue.worker,
             locked_at = v_now,
-            lease_expires_at = v_now + coalesce(dequeue.lease, q.lease)
-        from pgqueue.queues as q
-        where j.id = any(array(select c.id from candidates as c)) and q.name = j.queue
+            lease_expires_at = v_now + coalesce(dequeue.lease, l.lease)
+        from candidates as l
+        where j.id = any(array(select c.id from candidates as c)) and l.id = j.id
         -- Only the columns returned: j.* carried all 18 through the CTE (2 % of
         -- a claim-and-acknowledge cycle of 10 jobs, measured with callgrind).
         returning

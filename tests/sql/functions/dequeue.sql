@@ -2,7 +2,7 @@
 -- unexpired jobs only, paused queues skipped, the queues filter, batch_size,
 -- and the lease.
 begin;
-select plan(31);
+select plan(32);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
@@ -104,6 +104,22 @@ select is(
     (pg_temp.job('t:queue-lease')).lease_expires_at,
     '2030-01-01 13:00:00+00'::timestamptz,
     'Without a lease, the queue''s configured lease applies.'
+);
+
+select pgqueue.configure_queue('lease-a', lease => '20 minutes');
+select pgqueue.configure_queue('lease-b', lease => '40 minutes');
+select pgqueue.enqueue('t:lease-a', queue => 'lease-a', priority => 1);
+select pgqueue.enqueue('t:lease-b', queue => 'lease-b');
+
+select results_eq(
+    $$
+        select d.task, d.lease_expires_at
+        from pgqueue.dequeue('w1', queues => array['lease-a', 'lease-b'], batch_size => 2) as d
+    $$,
+    $$values
+        ('t:lease-a'::text, '2030-01-01 12:20:00+00'::timestamptz),
+        ('t:lease-b'::text, '2030-01-01 12:40:00+00'::timestamptz)$$,
+    'One claim across queues gives each job its own queue''s lease, in claim order.'
 );
 
 -- Delayed jobs ------------------------------------------------------------------------
