@@ -218,6 +218,41 @@ comment on function pgqueue._check_job(text, text, timestamptz, interval, intege
 
 revoke all on function pgqueue._check_job(text, text, timestamptz, interval, integer) from public;
 
+-- sql/src/functions/_dedup_job.sql
+-- The live (pending or processing) job that holds a queue's dedup_key, or
+-- NULL. enqueue asks only after its INSERT ... ON CONFLICT found the key
+-- taken. A function of its own so that only this lookup runs with the planner
+-- settings below; enqueue's common path runs without them (each SET on a
+-- function costs every call, ~2,300 instructions of a one-job enqueue).
+create or replace function pgqueue._dedup_job(queue text, dedup_key text)
+returns bigint
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+-- Index scans whatever the table's size when the session planned this, and
+-- no JIT (docs/performance.md, "Plans that survive a burst").
+set enable_seqscan = off
+set jit = off
+as $$
+begin
+    -- finished_at null (live) is part of jobs_dedup_idx's predicate: the
+    -- planner can use the index only if the query says so (tables/jobs.sql).
+    return (
+        select j.id
+        from pgqueue.jobs as j
+        where j.queue = _dedup_job.queue
+            and j.dedup_key = _dedup_job.dedup_key
+            and j.finished_at is null
+    );
+end;
+$$;
+
+comment on function pgqueue._dedup_job(text, text) is
+'Internal: the id of the pending or processing job of queue that holds dedup_key, or NULL.';
+
+revoke all on function pgqueue._dedup_job(text, text) from public;
+
 -- sql/src/functions/_notify.sql
 -- Wakes idle workers: one notification on channel pgqueue whose payload is the
 -- queue name, or '*' when jobs of several queues became due. PostgreSQL folds
@@ -367,10 +402,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
--- Index scans whatever the table's size when the session planned this, and
--- no JIT (docs/performance.md, "Plans that survive a burst").
-set enable_seqscan = off
-set jit = off
 as $$
 #variable_conflict use_column
 declare
@@ -378,22 +409,23 @@ declare
     -- PL/pgSQL expression is compiled again in every transaction, and a
     -- one-job enqueue is a transaction.
     v_now timestamptz;
-    v_run_at timestamptz;
     v_error text;
     v_id bigint;
     v_notified text;
-    v_queue_ensured boolean := false;
+    v_queue_ensured boolean;
 begin
-    -- The common call (no delay, max_retries or dedup_key, a task that starts
-    -- with a visible character, no fake clock) cannot be invalid and takes the
-    -- INSERT below directly. The test is deliberately coarse: whatever it lets
-    -- through is valid, and the rest is checked exactly by _check_job, which
-    -- words every error for enqueue and enqueue_many alike. A blank queue needs
-    -- no test here: _queue gives no blank name a pgqueue.queues row, so the
-    -- INSERT finds none and the loop's call of _queue refuses it. The "C" collation makes the task
-    -- test a byte comparison: a first byte above space.
+    -- The common call (no delay, max_retries or dedup_key, no NULL among
+    -- payload, priority and queue, a task that starts with a visible
+    -- character, no fake clock) cannot be invalid and goes straight to the
+    -- INSERT below. The test is deliberately coarse: whatever it lets through
+    -- is valid, and the rest is checked exactly by _check_job, which words
+    -- every error for enqueue and enqueue_many alike. A blank queue needs no
+    -- test here: _queue gives no blank name a pgqueue.queues row, so the
+    -- INSERT finds none and the loop's call of _queue refuses it. The "C"
+    -- collation makes the task test a byte comparison: a first byte above space.
     if not coalesce(
         enqueue.delay is null and enqueue.max_retries is null and enqueue.dedup_key is null
+        and enqueue.payload is not null and enqueue.priority is not null and enqueue.queue is not null
         and enqueue.task collate pg_catalog."C" >= '!'
         and pg_catalog.current_setting('pgqueue.fake_now', true) is null,
         false
@@ -408,7 +440,12 @@ begin
         if v_error is not null then
             raise exception using errcode = '22023', message = v_error;
         end if;
-        v_run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
+        -- The arguments, normalised in place, are what the common path's
+        -- INSERT expects: one INSERT serves every call.
+        enqueue.payload := coalesce(enqueue.payload, '{}');
+        enqueue.priority := coalesce(enqueue.priority, 0);
+        enqueue.queue := coalesce(enqueue.queue, 'default');
+        enqueue.run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
 
         if enqueue.dedup_key is not null then
             -- The partial unique index decides (over live jobs: finished_at
@@ -421,26 +458,21 @@ begin
                     queue, task, payload, priority, run_at, created_at, max_retries, dedup_key, expires_at
                 )
                 select
-                    q.name, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
-                    v_run_at, v_now, coalesce(enqueue.max_retries, q.max_retries), enqueue.dedup_key,
-                    enqueue.expires_at
+                    q.name, enqueue.task, enqueue.payload, enqueue.priority, enqueue.run_at, v_now,
+                    coalesce(enqueue.max_retries, q.max_retries), enqueue.dedup_key, enqueue.expires_at
                 from pgqueue.queues as q
-                where q.name = coalesce(enqueue.queue, 'default')
+                where q.name = enqueue.queue
                 on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
                 do nothing
                 returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
                 into v_id, v_notified;
                 exit when found;
 
-                select j.id into v_id
-                from pgqueue.jobs as j
-                where j.queue = coalesce(enqueue.queue, 'default')
-                    and j.dedup_key = enqueue.dedup_key
-                    and j.finished_at is null;
-                if found then
+                v_id := pgqueue._dedup_job(enqueue.queue, enqueue.dedup_key);
+                if v_id is not null then
                     return v_id;
                 end if;
-                perform pgqueue._queue(coalesce(enqueue.queue, 'default'));
+                perform pgqueue._queue(enqueue.queue);
             end loop;
             return v_id;
         end if;
@@ -453,11 +485,10 @@ begin
     loop
         insert into pgqueue.jobs (queue, task, payload, priority, run_at, created_at, max_retries, expires_at)
         select
-            q.name, enqueue.task, coalesce(enqueue.payload, '{}'), coalesce(enqueue.priority, 0),
-            coalesce(v_run_at, enqueue.run_at, pg_catalog.now()), coalesce(v_now, pg_catalog.now()),
-            coalesce(enqueue.max_retries, q.max_retries), enqueue.expires_at
+            q.name, enqueue.task, enqueue.payload, enqueue.priority, coalesce(enqueue.run_at, pg_catalog.now()),
+            coalesce(v_now, pg_catalog.now()), coalesce(enqueue.max_retries, q.max_retries), enqueue.expires_at
         from pgqueue.queues as q
-        where q.name = coalesce(enqueue.queue, 'default')
+        where q.name = enqueue.queue
         returning id, case when run_at <= created_at then pg_catalog.pg_notify('pgqueue', queue)::text end
         into v_id, v_notified;
         exit when found;
@@ -469,7 +500,7 @@ begin
         v_queue_ensured := true;
         -- The only thing the common path's test left unchecked is the queue
         -- name, and _queue refuses a blank one.
-        perform pgqueue._queue(coalesce(enqueue.queue, 'default'));
+        perform pgqueue._queue(enqueue.queue);
     end loop;
     return v_id;
 end;

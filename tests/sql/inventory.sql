@@ -2,7 +2,7 @@
 -- what, run as whom, callable by whom; the roles, tables, types and indexes;
 -- and that everything is documented. A change here is a change of the API.
 begin;
-select plan(318);
+select plan(325);
 
 -- Every function of the schema: its argument types, parameter names, how many
 -- parameters have defaults, its result type, and the weakest role that may call
@@ -111,6 +111,9 @@ insert into api values
 ),
 (
     '_notify', array['text[]'], array['queues'], 0, 'void', 'owner'
+),
+(
+    '_dedup_job', array['text', 'text'], array['queue', 'dedup_key'], 0, 'bigint', 'owner'
 ),
 (
     '_set_paused', array['text', 'boolean'], array['queue', 'paused'], 0, 'boolean', 'owner'

@@ -1,7 +1,7 @@
 -- pgqueue.enqueue: defaults, named notation, delays, per-queue max_retries,
 -- deduplication, and the 22023 errors that leave nothing behind.
 begin;
-select plan(43);
+select plan(44);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
@@ -53,6 +53,14 @@ select is(
     ),
     1::bigint,
     'A task that starts with a space but is not blank is stored as given.'
+);
+
+select pgqueue.enqueue('t:common-nulls', payload => null, queue => null, priority => null);
+
+select results_eq(
+    $$select j.queue, j.payload, j.priority from pgqueue.jobs as j where j.task = 't:common-nulls'$$,
+    $$values ('default'::text, '{}'::jsonb, 0)$$,
+    'Without the test clock too, explicit NULLs for payload, queue and priority mean their defaults.'
 );
 
 select throws_ok(
