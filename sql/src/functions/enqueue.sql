@@ -50,17 +50,18 @@ begin
             when pg_catalog.current_setting('pgqueue.fake_now', true) <> '' then pgqueue._now()
             else pg_catalog.now()
         end;
+        -- The arguments, normalised in place, are what the common path's
+        -- INSERT expects: one INSERT serves every call. run_at only once
+        -- checked against delay.
+        enqueue.payload := coalesce(enqueue.payload, '{}');
+        enqueue.priority := coalesce(enqueue.priority, 0);
+        enqueue.queue := coalesce(enqueue.queue, 'default');
         v_error := pgqueue._check_job(
-            enqueue.task, coalesce(enqueue.queue, 'default'), enqueue.run_at, enqueue.delay, enqueue.max_retries
+            enqueue.task, enqueue.queue, enqueue.run_at, enqueue.delay, enqueue.max_retries
         );
         if v_error is not null then
             raise exception using errcode = '22023', message = v_error;
         end if;
-        -- The arguments, normalised in place, are what the common path's
-        -- INSERT expects: one INSERT serves every call.
-        enqueue.payload := coalesce(enqueue.payload, '{}');
-        enqueue.priority := coalesce(enqueue.priority, 0);
-        enqueue.queue := coalesce(enqueue.queue, 'default');
         enqueue.run_at := coalesce(enqueue.run_at, v_now + enqueue.delay, v_now);
 
         if enqueue.dedup_key is not null then
