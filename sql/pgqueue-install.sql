@@ -3603,6 +3603,14 @@ comment on column pgqueue.jobs.lease_expires_at is
 comment on column pgqueue.jobs.finished_at is
 'Set exactly while done, failed, cancelled or expired: when the job got there.';
 
+-- Cron keeps firing wildcard specs through a fall-back's repeated hour, as
+-- cronie does: _cron_parse reports whether a spec is one (a new OUT column),
+-- and _cron_at can map a repeated time to its second occurrence (a new
+-- argument). Both change their signature, so the old ones go; the files that
+-- follow create the new ones.
+drop function pgqueue._cron_parse(text);
+drop function pgqueue._cron_at(timestamp, text);
+
 -- sql/src/views/schedules.sql
 -- The schedules as users look at them.
 create or replace view pgqueue.schedules as
@@ -5317,6 +5325,11 @@ revoke all on function pgqueue._cron_field(text, integer, integer, text[], text)
 -- (0 * * * *); names and macros are case-insensitive. Day-of-week 0 and 7 are
 -- both Sunday, and weekdays come back as 0 (Sunday) to 6.
 --
+-- `wild` follows cronie (and Vixie cron): a spec whose minute or hour field
+-- starts with `*` (`*/15 * * * *`, `0 * * * *`, `* 3 * * *`) runs by the
+-- clock's ticking and keeps firing through an hour that a fall-back repeats;
+-- any other spec names fixed times, which fire once (see cron_next).
+--
 -- The day rule is Vixie cron's: a day-of-month or day-of-week field that
 -- starts with `*` (so `*` and also `*/2`) is unrestricted; when neither is, a
 -- day matching EITHER fires (`0 0 13 * fri`: every 13th and every Friday),
@@ -5338,6 +5351,7 @@ create or replace function pgqueue._cron_parse(
     out months integer[],
     out weekdays integer[],
     out day_or boolean,
+    out wild boolean,
     out every interval
 )
 language plpgsql
@@ -5424,6 +5438,7 @@ begin
         end if;
     end if;
     _cron_parse.day_or := pg_catalog.left(v_fields[3], 1) <> '*' and pg_catalog.left(v_fields[5], 1) <> '*';
+    _cron_parse.wild := pg_catalog.left(v_fields[1], 1) = '*' or pg_catalog.left(v_fields[2], 1) = '*';
 
     -- Some allowed day exists in some allowed month if the smallest day does
     -- in the longest month.
@@ -5439,26 +5454,27 @@ end;
 $$;
 
 comment on function pgqueue._cron_parse(text) is
-'Internal: a cron spec parsed into sorted minutes, hours, days, months and weekdays (0 = Sunday) and the day-of-month/day-of-week rule, or the period of @every; 22023 for a spec that is invalid or can never fire.';
+'Internal: a cron spec parsed into sorted minutes, hours, days, months and weekdays (0 = Sunday), the day-of-month/day-of-week rule and whether the minute or hour field is a wildcard, or the period of @every; 22023 for a spec that is invalid or can never fire.';
 
 revoke all on function pgqueue._cron_parse(text) from public;
 
 -- sql/src/functions/_cron_at.sql
--- The instant a wall-clock time means in a time zone, for cron: the first
--- instant at which the clock reads `wall` or later. That is the obvious instant
--- for an ordinary time; for a time skipped by a spring-forward gap (02:30 on
--- 2026-03-29 in Europe/Berlin) it is the end of the gap, the first valid
--- instant after it (03:00 local, 01:00 UTC); for a time a fall-back repeats
--- (02:30 on 2026-10-25 in Berlin) it is the first occurrence (00:30 UTC).
--- The mapping never goes backwards as `wall` grows, which cron_next relies on.
+-- The instant a wall-clock time means in a time zone, for cron. For an
+-- ordinary time that is the obvious instant. For a time skipped by a
+-- spring-forward gap (02:30 on 2026-03-29 in Europe/Berlin) it is the end of
+-- the gap, the first valid instant after it (03:00 local, 01:00 UTC). For a
+-- time a fall-back repeats (02:30 on 2026-10-25 in Berlin) it is the first
+-- occurrence (00:30 UTC), or with `later` the second (01:30 UTC). Either way
+-- the mapping never goes backwards as `wall` grows, which cron_next relies on.
 --
--- PostgreSQL's own `wall at time zone` resolves both cases the other way (the
--- gap with the offset from before it, a repeated time as its later
--- occurrence), so this corrects it: a gap is found by the round trip, its end
--- by bisection to the second (tz transitions are on whole seconds), and an
--- earlier occurrence by trying the offset that held 24 hours before. Assumes
--- at most one transition in any 24 hours, true of every zone in practice.
-create or replace function pgqueue._cron_at(wall timestamp, timezone text)
+-- PostgreSQL's own `wall at time zone` resolves a gap with the offset from
+-- before it and a repeated time as its later occurrence, so this corrects the
+-- gap always and the repeat unless `later`: a gap is found by the round trip,
+-- its end by bisection to the second (tz transitions are on whole seconds),
+-- and an earlier occurrence by trying the offset that held 24 hours before.
+-- Assumes at most one transition in any 24 hours, true of every zone in
+-- practice.
+create or replace function pgqueue._cron_at(wall timestamp, timezone text, later boolean)
 returns timestamptz
 language plpgsql
 stable
@@ -5495,6 +5511,9 @@ begin
         return pg_catalog.to_timestamp(v_hi);
     end if;
 
+    if _cron_at.later then
+        return v_at;
+    end if;
     v_offset := v_reads - (v_at at time zone 'UTC');
     v_offset_before := ((v_at - interval '24 hours') at time zone _cron_at.timezone)
         - ((v_at - interval '24 hours') at time zone 'UTC');
@@ -5509,10 +5528,10 @@ begin
 end;
 $$;
 
-comment on function pgqueue._cron_at(timestamp, text) is
-'Internal: the first instant at which the clock in timezone reads wall or later: the end of a DST gap for a skipped time, the first occurrence of a repeated one.';
+comment on function pgqueue._cron_at(timestamp, text, boolean) is
+'Internal: the instant at which the clock in timezone reads wall: the end of a DST gap for a skipped time; the first occurrence of a repeated one, or the second with later.';
 
-revoke all on function pgqueue._cron_at(timestamp, text) from public;
+revoke all on function pgqueue._cron_at(timestamp, text, boolean) from public;
 
 -- sql/src/functions/cron_next.sql
 -- The cron engine: the first fire time of spec strictly after `after`, with the
@@ -5527,18 +5546,19 @@ revoke all on function pgqueue._cron_at(timestamp, text) from public;
 -- @yearly @annually @monthly @weekly @daily @midnight @hourly; and
 -- `@every <interval>`.
 --
--- Daylight saving time. A cron spec names wall-clock times, and each matching
--- wall-clock time fires exactly once:
+-- Daylight saving time, as cronie (Vixie cron) handles it:
 -- * a time skipped by a spring-forward gap fires at the first instant after
 --   the gap (02:30 on 2026-03-29 in Europe/Berlin fires at 03:00 CEST, 01:00
 --   UTC); several skipped times (*/15 during the gap) fire once, together;
--- * a time a fall-back repeats fires at its first occurrence only (02:30 on
---   2026-10-25 in Berlin fires at 00:30 UTC, not again at 01:30 UTC).
--- The same holds for hourly and minutely specs: `0 * * * *` fires at 02:00
--- CEST on 2026-10-25 and next at 03:00 CET, two real hours later, and the gap
--- hour of spring-forward fires once at its end. No fire time is ever doubled,
--- which a job like a daily report needs; a schedule that must keep a real
--- period across DST uses `@every`, which ignores the time zone.
+-- * a fixed time that a fall-back repeats fires at its first occurrence only
+--   (02:30 on 2026-10-25 in Berlin fires at 00:30 UTC, not again at 01:30
+--   UTC): a daily job runs once a day;
+-- * a spec whose minute or hour field is a wildcard (`*/15 * * * *`,
+--   `0 * * * *`, @hourly; see _cron_parse) keeps firing through the repeated
+--   hour, at both occurrences of each matching time: `0 * * * *` fires at
+--   02:00 CEST and again at 02:00 CET, one real hour later, as every hour.
+-- A schedule that must keep an exact real period across DST uses `@every`,
+-- which ignores the time zone.
 --
 -- `@every <interval>` fires on a fixed grid of multiples of the period since
 -- the Unix epoch, epoch + (floor((after - epoch) / period) + 1) * period, so
@@ -5579,7 +5599,9 @@ declare
     v_first_weekday integer;
     v_weekday integer;
     v_today boolean;
+    v_later boolean := false;
     v_at timestamptz;
+    v_found timestamptz;
     v_after_us numeric;
     v_period_us numeric;
     v_next_us numeric;
@@ -5610,11 +5632,6 @@ begin
             + interval '1 microsecond' * pg_catalog.mod(v_next_us, 1000000)::double precision;
     end if;
 
-    v_year := pg_catalog.date_part('year', v_local)::integer;
-    v_month := pg_catalog.date_part('month', v_local)::integer;
-    v_day := pg_catalog.date_part('day', v_local)::integer;
-    v_hour := pg_catalog.date_part('hour', v_local)::integer;
-    v_minute := pg_catalog.date_part('minute', v_local)::integer;
     -- With the OR rule any day may match by its weekday; otherwise only the
     -- allowed days of the month can.
     v_candidate_days := case
@@ -5622,46 +5639,82 @@ begin
         else v_cron.days
     end;
 
-    -- Wall-clock times up to v_local map to instants up to `after`, so the walk
-    -- starts after v_local. _cron_at never goes backwards, so the first
-    -- candidate whose instant is past `after` is the answer. Every spec that
-    -- _cron_parse accepts fires within one 400-year Gregorian cycle.
-    for v_y in v_year .. v_year + 400 loop
-        foreach v_m in array v_cron.months loop
-            continue when v_y = v_year and v_m < v_month;
-            v_first := pg_catalog.make_date(v_y, v_m, 1);
-            v_month_length := (v_first + interval '1 month')::date - v_first;
-            v_first_weekday := pg_catalog.date_part('dow', v_first)::integer;
-            foreach v_d in array v_candidate_days loop
-                exit when v_d > v_month_length;
-                continue when v_y = v_year and v_m = v_month and v_d < v_day;
-                v_weekday := (v_first_weekday + v_d - 1) % 7;
-                if v_cron.day_or then
-                    continue when not (v_d = any(v_cron.days) or v_weekday = any(v_cron.weekdays));
-                else
-                    continue when not v_weekday = any(v_cron.weekdays);
-                end if;
-                v_today := v_y = v_year and v_m = v_month and v_d = v_day;
-                foreach v_h in array v_cron.hours loop
-                    continue when v_today and v_h < v_hour;
-                    foreach v_min in array v_cron.minutes loop
-                        continue when v_today and v_h = v_hour and v_min <= v_minute;
-                        v_at := pgqueue._cron_at(pg_catalog.make_timestamp(v_y, v_m, v_d, v_h, v_min, 0), v_zone);
-                        if v_at > cron_next.after then
-                            return v_at;
-                        end if;
-                        -- Only after a fall-back, while the clock repeats times it
-                        -- has shown: skip the hour if its last minute is past too.
-                        exit when pgqueue._cron_at(
-                            pg_catalog.make_timestamp(
-                                v_y, v_m, v_d, v_h, v_cron.minutes[pg_catalog.cardinality(v_cron.minutes)], 0
-                            ),
-                            v_zone
-                        ) <= cron_next.after;
+    -- Two walks over wall-clock times. The first maps each to its first
+    -- occurrence (_cron_at); wall-clock times up to v_local map to instants up
+    -- to `after`, so it starts after v_local, and as the mapping never goes
+    -- backwards the first candidate past `after` is its answer. For a wildcard
+    -- spec, when the clock fell back between three hours before `after` and
+    -- that answer, the second walk maps each time to its later occurrence
+    -- instead, from three hours of wall clock earlier (a repeated time's
+    -- second occurrence is at most that far behind), and the earlier of the
+    -- two answers wins. Every spec that _cron_parse accepts fires within one
+    -- 400-year Gregorian cycle.
+    <<walks>>
+    loop
+        v_year := pg_catalog.date_part('year', v_local)::integer;
+        v_month := pg_catalog.date_part('month', v_local)::integer;
+        v_day := pg_catalog.date_part('day', v_local)::integer;
+        v_hour := pg_catalog.date_part('hour', v_local)::integer;
+        v_minute := pg_catalog.date_part('minute', v_local)::integer;
+        <<walk>>
+        for v_y in v_year .. v_year + 400 loop
+            foreach v_m in array v_cron.months loop
+                continue when v_y = v_year and v_m < v_month;
+                v_first := pg_catalog.make_date(v_y, v_m, 1);
+                v_month_length := (v_first + interval '1 month')::date - v_first;
+                v_first_weekday := pg_catalog.date_part('dow', v_first)::integer;
+                foreach v_d in array v_candidate_days loop
+                    exit when v_d > v_month_length;
+                    continue when v_y = v_year and v_m = v_month and v_d < v_day;
+                    v_weekday := (v_first_weekday + v_d - 1) % 7;
+                    if v_cron.day_or then
+                        continue when not (v_d = any(v_cron.days) or v_weekday = any(v_cron.weekdays));
+                    else
+                        continue when not v_weekday = any(v_cron.weekdays);
+                    end if;
+                    v_today := v_y = v_year and v_m = v_month and v_d = v_day;
+                    foreach v_h in array v_cron.hours loop
+                        continue when v_today and v_h < v_hour;
+                        foreach v_min in array v_cron.minutes loop
+                            continue when v_today and v_h = v_hour and v_min <= v_minute;
+                            v_at := pgqueue._cron_at(
+                                pg_catalog.make_timestamp(v_y, v_m, v_d, v_h, v_min, 0), v_zone, v_later
+                            );
+                            if v_at > cron_next.after then
+                                exit walk;
+                            end if;
+                            -- Only while the clock repeats times it has shown:
+                            -- skip the hour if its last minute is past too.
+                            exit when pgqueue._cron_at(
+                                pg_catalog.make_timestamp(
+                                    v_y, v_m, v_d, v_h, v_cron.minutes[pg_catalog.cardinality(v_cron.minutes)], 0
+                                ),
+                                v_zone,
+                                v_later
+                            ) <= cron_next.after;
+                        end loop;
                     end loop;
                 end loop;
             end loop;
+            v_at := null;  -- nothing this year (so far)
         end loop;
+
+        if v_at is null then
+            exit walks;
+        end if;
+        if v_later then
+            return least(v_found, v_at);
+        end if;
+        v_found := v_at;
+        -- The clock fell back if its UTC offset shrank.
+        if not v_cron.wild
+            or (cron_next.after - interval '3 hours') at time zone v_zone
+            - ((cron_next.after - interval '3 hours') at time zone 'UTC')
+            <= (v_found at time zone v_zone) - (v_found at time zone 'UTC') then
+            return v_found;
+        end if;
+        v_later := true;
+        v_local := v_local - interval '3 hours';
     end loop;
 
     raise exception 'cron spec "%" does not fire within 400 years of %', cron_next.spec, cron_next.after
@@ -5670,7 +5723,7 @@ end;
 $$;
 
 comment on function pgqueue.cron_next(text, timestamptz, text) is
-'The first fire time of a cron spec strictly after `after`, with the wall clock read in timezone (IANA name, default UTC). Spec: 5 fields (minute hour day-of-month month day-of-week) with *, lists, ranges, steps and JAN-DEC / SUN-SAT names; @yearly, @monthly, @weekly, @daily, @hourly; or @every <interval> (multiples of the period since the Unix epoch). DST: a wall-clock time skipped by spring-forward fires once at the end of the gap; one repeated by fall-back fires once, at its first occurrence. Invalid spec or time zone: 22023.';
+'The first fire time of a cron spec strictly after `after`, with the wall clock read in timezone (IANA name, default UTC). Spec: 5 fields (minute hour day-of-month month day-of-week) with *, lists, ranges, steps and JAN-DEC / SUN-SAT names; @yearly, @monthly, @weekly, @daily, @hourly; or @every <interval> (multiples of the period since the Unix epoch). DST as cronie: a wall-clock time skipped by spring-forward fires once at the end of the gap; a fixed time repeated by fall-back fires once, at its first occurrence; a spec with a wildcard minute or hour field fires at both occurrences. Invalid spec or time zone: 22023.';
 
 revoke all on function pgqueue.cron_next(text, timestamptz, text) from public;
 grant execute on function pgqueue.cron_next(text, timestamptz, text) to pgqueue_admin;

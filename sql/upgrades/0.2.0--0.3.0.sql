@@ -65,3 +65,11 @@ comment on column pgqueue.jobs.lease_expires_at is
 'Set exactly while processing: when the job counts as stuck unless heartbeated.';
 comment on column pgqueue.jobs.finished_at is
 'Set exactly while done, failed, cancelled or expired: when the job got there.';
+
+-- Cron keeps firing wildcard specs through a fall-back's repeated hour, as
+-- cronie does: _cron_parse reports whether a spec is one (a new OUT column),
+-- and _cron_at can map a repeated time to its second occurrence (a new
+-- argument). Both change their signature, so the old ones go; the files that
+-- follow create the new ones.
+drop function pgqueue._cron_parse(text);
+drop function pgqueue._cron_at(timestamp, text);

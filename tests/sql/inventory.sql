@@ -161,11 +161,11 @@ insert into api values
 (
     '_cron_parse',
     array['text'],
-    array['spec', 'minutes', 'hours', 'days', 'months', 'weekdays', 'day_or', 'every'],
+    array['spec', 'minutes', 'hours', 'days', 'months', 'weekdays', 'day_or', 'wild', 'every'],
     0, 'record', 'owner'
 ),
 (
-    '_cron_at', array['timestamp without time zone', 'text'], array['wall', 'timezone'], 0,
+    '_cron_at', array['timestamp without time zone', 'text', 'boolean'], array['wall', 'timezone', 'later'], 0,
     'timestamp with time zone', 'owner'
 ),
 -- 0.2.0: what the worker and the CLI need

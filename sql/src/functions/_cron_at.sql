@@ -1,18 +1,19 @@
--- The instant a wall-clock time means in a time zone, for cron: the first
--- instant at which the clock reads `wall` or later. That is the obvious instant
--- for an ordinary time; for a time skipped by a spring-forward gap (02:30 on
--- 2026-03-29 in Europe/Berlin) it is the end of the gap, the first valid
--- instant after it (03:00 local, 01:00 UTC); for a time a fall-back repeats
--- (02:30 on 2026-10-25 in Berlin) it is the first occurrence (00:30 UTC).
--- The mapping never goes backwards as `wall` grows, which cron_next relies on.
+-- The instant a wall-clock time means in a time zone, for cron. For an
+-- ordinary time that is the obvious instant. For a time skipped by a
+-- spring-forward gap (02:30 on 2026-03-29 in Europe/Berlin) it is the end of
+-- the gap, the first valid instant after it (03:00 local, 01:00 UTC). For a
+-- time a fall-back repeats (02:30 on 2026-10-25 in Berlin) it is the first
+-- occurrence (00:30 UTC), or with `later` the second (01:30 UTC). Either way
+-- the mapping never goes backwards as `wall` grows, which cron_next relies on.
 --
--- PostgreSQL's own `wall at time zone` resolves both cases the other way (the
--- gap with the offset from before it, a repeated time as its later
--- occurrence), so this corrects it: a gap is found by the round trip, its end
--- by bisection to the second (tz transitions are on whole seconds), and an
--- earlier occurrence by trying the offset that held 24 hours before. Assumes
--- at most one transition in any 24 hours, true of every zone in practice.
-create or replace function pgqueue._cron_at(wall timestamp, timezone text)
+-- PostgreSQL's own `wall at time zone` resolves a gap with the offset from
+-- before it and a repeated time as its later occurrence, so this corrects the
+-- gap always and the repeat unless `later`: a gap is found by the round trip,
+-- its end by bisection to the second (tz transitions are on whole seconds),
+-- and an earlier occurrence by trying the offset that held 24 hours before.
+-- Assumes at most one transition in any 24 hours, true of every zone in
+-- practice.
+create or replace function pgqueue._cron_at(wall timestamp, timezone text, later boolean)
 returns timestamptz
 language plpgsql
 stable
@@ -49,6 +50,9 @@ begin
         return pg_catalog.to_timestamp(v_hi);
     end if;
 
+    if _cron_at.later then
+        return v_at;
+    end if;
     v_offset := v_reads - (v_at at time zone 'UTC');
     v_offset_before := ((v_at - interval '24 hours') at time zone _cron_at.timezone)
         - ((v_at - interval '24 hours') at time zone 'UTC');
@@ -63,7 +67,7 @@ begin
 end;
 $$;
 
-comment on function pgqueue._cron_at(timestamp, text) is
-'Internal: the first instant at which the clock in timezone reads wall or later: the end of a DST gap for a skipped time, the first occurrence of a repeated one.';
+comment on function pgqueue._cron_at(timestamp, text, boolean) is
+'Internal: the instant at which the clock in timezone reads wall: the end of a DST gap for a skipped time; the first occurrence of a repeated one, or the second with later.';
 
-revoke all on function pgqueue._cron_at(timestamp, text) from public;
+revoke all on function pgqueue._cron_at(timestamp, text, boolean) from public;

@@ -7,6 +7,11 @@
 -- (0 * * * *); names and macros are case-insensitive. Day-of-week 0 and 7 are
 -- both Sunday, and weekdays come back as 0 (Sunday) to 6.
 --
+-- `wild` follows cronie (and Vixie cron): a spec whose minute or hour field
+-- starts with `*` (`*/15 * * * *`, `0 * * * *`, `* 3 * * *`) runs by the
+-- clock's ticking and keeps firing through an hour that a fall-back repeats;
+-- any other spec names fixed times, which fire once (see cron_next).
+--
 -- The day rule is Vixie cron's: a day-of-month or day-of-week field that
 -- starts with `*` (so `*` and also `*/2`) is unrestricted; when neither is, a
 -- day matching EITHER fires (`0 0 13 * fri`: every 13th and every Friday),
@@ -28,6 +33,7 @@ create or replace function pgqueue._cron_parse(
     out months integer[],
     out weekdays integer[],
     out day_or boolean,
+    out wild boolean,
     out every interval
 )
 language plpgsql
@@ -114,6 +120,7 @@ begin
         end if;
     end if;
     _cron_parse.day_or := pg_catalog.left(v_fields[3], 1) <> '*' and pg_catalog.left(v_fields[5], 1) <> '*';
+    _cron_parse.wild := pg_catalog.left(v_fields[1], 1) = '*' or pg_catalog.left(v_fields[2], 1) = '*';
 
     -- Some allowed day exists in some allowed month if the smallest day does
     -- in the longest month.
@@ -129,6 +136,6 @@ end;
 $$;
 
 comment on function pgqueue._cron_parse(text) is
-'Internal: a cron spec parsed into sorted minutes, hours, days, months and weekdays (0 = Sunday) and the day-of-month/day-of-week rule, or the period of @every; 22023 for a spec that is invalid or can never fire.';
+'Internal: a cron spec parsed into sorted minutes, hours, days, months and weekdays (0 = Sunday), the day-of-month/day-of-week rule and whether the minute or hour field is a wildcard, or the period of @every; 22023 for a spec that is invalid or can never fire.';
 
 revoke all on function pgqueue._cron_parse(text) from public;

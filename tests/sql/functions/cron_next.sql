@@ -15,7 +15,7 @@
 -- 4 October at 16:30 UTC on the 3rd (02:00 ACST -> 03:00 ACDT). Asia/Kolkata
 -- is +05:30 all year. 2026-05-12 10:00 UTC is 1778580000 seconds after the epoch.
 begin;
-select plan(147);
+select plan(155);
 
 set local timezone = 'UTC';
 
@@ -319,16 +319,28 @@ values
     'Berlin hourly at 01:30 CEST fires at the first 02:00, 00:00 UTC.'
 ),
 (
-    '0 * * * *', '2026-10-25 00:00:00+00', 'Europe/Berlin', '2026-10-25 02:00:00+00',
-    'Berlin hourly: the repeated 02:00 (01:00 UTC) does not fire again; next is 03:00 CET, 02:00 UTC.'
+    '0 * * * *', '2026-10-25 00:00:00+00', 'Europe/Berlin', '2026-10-25 01:00:00+00',
+    'Berlin hourly (a wildcard hour) fires at the repeated 02:00 too: 02:00 CET, 01:00 UTC, one real hour later.'
+),
+(
+    '@hourly', '2026-10-25 01:00:00+00', 'Europe/Berlin', '2026-10-25 02:00:00+00',
+    'Berlin @hourly after the repeated 02:00 CET goes on at 03:00 CET, 02:00 UTC.'
 ),
 (
     '*/15 * * * *', '2026-10-25 00:40:00+00', 'Europe/Berlin', '2026-10-25 00:45:00+00',
     'Berlin */15 in the first 02:xx hour fires normally (02:45 CEST).'
 ),
 (
-    '*/15 * * * *', '2026-10-25 01:10:00+00', 'Europe/Berlin', '2026-10-25 02:00:00+00',
-    'Berlin */15 in the repeated hour (02:10 CET) waits for 03:00 CET, 02:00 UTC.'
+    '*/15 * * * *', '2026-10-25 01:10:00+00', 'Europe/Berlin', '2026-10-25 01:15:00+00',
+    'Berlin */15 in the repeated hour (02:10 CET) fires at 02:15 CET, 01:15 UTC.'
+),
+(
+    '*/15 * * * *', '2026-10-25 00:50:00+00', 'Europe/Berlin', '2026-10-25 01:00:00+00',
+    'Berlin */15 at the end of the first 02:xx hour (02:50 CEST) fires at the repeated 02:00 CET, 01:00 UTC.'
+),
+(
+    '15 1-3 * * *', '2026-10-25 00:15:00+00', 'Europe/Berlin', '2026-10-25 02:15:00+00',
+    'Berlin fixed times 01:15, 02:15, 03:15: after the first 02:15 (00:15 UTC) the repeated one does not fire; next is 03:15 CET, 02:15 UTC.'
 ),
 (
     '0 3 * * *', '2026-10-24 12:00:00+00', 'Europe/Berlin', '2026-10-25 02:00:00+00',
@@ -352,8 +364,20 @@ values
     'New York: the second 01:30 (06:30 UTC) does not fire; next is 01:30 EST on the 2nd.'
 ),
 (
-    '0 * * * *', '2026-11-01 05:00:00+00', 'America/New_York', '2026-11-01 07:00:00+00',
-    'New York hourly at the first 01:00: the repeated 01:00 EST does not fire; next is 02:00 EST.'
+    '0 * * * *', '2026-11-01 05:00:00+00', 'America/New_York', '2026-11-01 06:00:00+00',
+    'New York hourly at the first 01:00 (EDT) fires again at the repeated 01:00 EST, 06:00 UTC.'
+),
+(
+    '*/15 1 * * *', '2026-11-01 05:45:00+00', 'America/New_York', '2026-11-01 06:00:00+00',
+    'New York */15 in hour 1 (a wildcard minute) goes on through the repeated hour: 01:00 EST, 06:00 UTC.'
+),
+(
+    '*/15 1 * * *', '2026-11-01 06:45:00+00', 'America/New_York', '2026-11-02 06:00:00+00',
+    'New York */15 in hour 1 after the repeated 01:45 EST: next is 01:00 EST on the 2nd.'
+),
+(
+    '*/20 * * * *', '2026-11-01 06:25:00+00', 'America/New_York', '2026-11-01 06:40:00+00',
+    'New York */20 from inside the repeated hour (01:25 EST) fires at 01:40 EST, 06:40 UTC.'
 ),
 -- DST in Australia/Adelaide (half-hour offsets) ---------------------------------
 (
@@ -363,6 +387,10 @@ values
 (
     '30 2 * * *', '2026-04-04 00:00:00+00', 'Australia/Adelaide', '2026-04-04 16:00:00+00',
     'Adelaide: 02:30 occurs twice on 5 April; it fires at the first, 02:30 ACDT, 16:00 UTC.'
+),
+(
+    '0 * * * *', '2026-04-04 15:30:00+00', 'Australia/Adelaide', '2026-04-04 16:30:00+00',
+    'Adelaide hourly at the first 02:00 (ACDT, 15:30 UTC) fires again at 02:00 ACST, 16:30 UTC.'
 ),
 -- @every: multiples of the period since the epoch --------------------------------
 (
@@ -428,13 +456,47 @@ select results_eq(
         order by 1
     $$,
     $$
-        values
-        ('2026-10-24 23:15:00+00'::timestamptz), ('2026-10-24 23:30:00+00'), ('2026-10-24 23:45:00+00'),
-        ('2026-10-25 00:00:00+00'), ('2026-10-25 00:15:00+00'), ('2026-10-25 00:30:00+00'),
-        ('2026-10-25 00:45:00+00'), ('2026-10-25 02:00:00+00'), ('2026-10-25 02:15:00+00'),
-        ('2026-10-25 02:30:00+00'), ('2026-10-25 02:45:00+00'), ('2026-10-25 03:00:00+00')
+        select t.t
+        from pg_catalog.generate_series(
+            '2026-10-24 23:15:00+00'::timestamptz, '2026-10-25 03:00:00+00', interval '15 minutes'
+        ) as t (t)
     $$,
-    'Berlin */15 on the fall-back night fires at each wall-clock time once: 01:15-02:45 CEST, then 03:00 CET.'
+    'Berlin */15 on the fall-back night fires every 15 real minutes, through both 02:xx hours (00:00-01:45 UTC).'
+);
+
+-- A wildcard spec through a fall-back fires at every real minute whose wall
+-- clock matches, as cronie does: the expected times come from PostgreSQL's own
+-- AT TIME ZONE, minute by minute, not from the walk under test. Lord Howe
+-- falls back by 30 minutes (02:00 +11 -> 01:30 +10:30 on 5 April, 15:00 UTC on
+-- the 4th). Every offset here is a multiple of 30 minutes, so local and UTC
+-- minutes agree modulo 10.
+select set_eq(
+    $$
+        select z.zone, pgqueue.cron_next('*/10 * * * *', a.a, z.zone)
+        from (
+            values
+            ('Europe/Berlin', '2026-10-24 22:00:00+00'::timestamptz),
+            ('America/New_York', '2026-11-01 03:00:00+00'),
+            ('Australia/Adelaide', '2026-04-04 13:00:00+00'),
+            ('Australia/Lord_Howe', '2026-04-04 12:00:00+00')
+        ) as z (zone, start)
+        cross join lateral pg_catalog.generate_series(z.start, z.start + interval '5 hours', interval '1 minute') as a (a)
+    $$,
+    $$
+        select z.zone, t.t
+        from (
+            values
+            ('Europe/Berlin', '2026-10-24 22:00:00+00'::timestamptz),
+            ('America/New_York', '2026-11-01 03:00:00+00'),
+            ('Australia/Adelaide', '2026-04-04 13:00:00+00'),
+            ('Australia/Lord_Howe', '2026-04-04 12:00:00+00')
+        ) as z (zone, start)
+        cross join lateral pg_catalog.generate_series(
+            z.start + interval '1 minute', z.start + interval '5 hours 10 minutes', interval '1 minute'
+        ) as t (t)
+        where pg_catalog.date_part('minute', t.t at time zone z.zone)::integer % 10 = 0
+    $$,
+    'A wildcard spec fires at every real minute its wall clock matches, through four fall-backs (Berlin, New York, Adelaide, Lord Howe).'
 );
 
 select results_eq(
