@@ -18,12 +18,15 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
     return case
-        when _check_job.task is null or pg_catalog.btrim(_check_job.task) = ''
+        when _check_job.task is null or pg_catalog.btrim(_check_job.task, e' \t\n\r\f\x0b') = ''
             then 'task must not be empty'
-        when _check_job.queue is null or pg_catalog.btrim(_check_job.queue) = ''
+        when _check_job.queue is null or pg_catalog.btrim(_check_job.queue, e' \t\n\r\f\x0b') = ''
             then 'queue must not be empty'
         when _check_job.run_at is not null and _check_job.delay is not null
             then 'run_at and delay are mutually exclusive: give one of them'
+        -- 'infinity' never runs, and '-infinity' breaks every age computed from it.
+        when not pg_catalog.isfinite(_check_job.run_at)
+            then pg_catalog.format('run_at must be a finite time (got %s)', _check_job.run_at)
         when _check_job.delay < interval '0'
             then pg_catalog.format('delay must not be negative (got %s)', _check_job.delay)
         when _check_job.max_retries < 0

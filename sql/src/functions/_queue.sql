@@ -14,7 +14,7 @@ declare
 begin
     select q.* into v_queue from pgqueue.queues as q where q.name = _queue.name;
     if not found then
-        if _queue.name is null or pg_catalog.btrim(_queue.name) = '' then
+        if _queue.name is null or pg_catalog.btrim(_queue.name, e' \t\n\r\f\x0b') = '' then
             raise exception 'queue must not be empty' using errcode = '22023';
         end if;
         -- A concurrent first enqueue to the same queue waits here for the other

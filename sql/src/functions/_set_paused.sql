@@ -8,7 +8,7 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if _set_paused.queue is null or pg_catalog.btrim(_set_paused.queue) = '' then
+    if _set_paused.queue is null or pg_catalog.btrim(_set_paused.queue, e' \t\n\r\f\x0b') = '' then
         raise exception 'queue must not be empty' using errcode = '22023';
     end if;
 

@@ -17,7 +17,7 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if configure_queue.queue is null or pg_catalog.btrim(configure_queue.queue) = '' then
+    if configure_queue.queue is null or pg_catalog.btrim(configure_queue.queue, e' \t\n\r\f\x0b') = '' then
         raise exception 'queue must not be empty' using errcode = '22023';
     end if;
     if configure_queue.max_retries < 0 then

@@ -82,7 +82,7 @@ begin
     begin
         v_local := cron_next.after at time zone v_zone;
     exception when invalid_parameter_value then
-        raise exception 'unknown time zone "%"', v_zone using errcode = '22023';
+        raise exception 'timezone: unknown time zone "%"', v_zone using errcode = '22023';
     end;
 
     v_cron := pgqueue._cron_parse(cron_next.spec);

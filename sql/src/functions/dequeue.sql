@@ -29,7 +29,7 @@ declare
         else pg_catalog.now()
     end;
 begin
-    if dequeue.worker is null or pg_catalog.btrim(dequeue.worker) = '' then
+    if dequeue.worker is null or pg_catalog.btrim(dequeue.worker, e' \t\n\r\f\x0b') = '' then
         raise exception 'worker must not be empty' using errcode = '22023';
     end if;
     if dequeue.batch_size is null or dequeue.batch_size < 1 then

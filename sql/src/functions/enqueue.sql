@@ -28,11 +28,13 @@ declare
     v_error text;
     v_id bigint;
     v_notified text;
+    -- No initial values: each would be an expression evaluated on every call.
     v_queue_ensured boolean;
+    v_rounds integer;
 begin
     -- The common call (no delay, max_retries or dedup_key, no NULL among
     -- payload, priority and queue, a task that starts with a visible
-    -- character, no fake clock) cannot be invalid and goes straight to the
+    -- character, no infinite run_at, no fake clock) cannot be invalid and goes straight to the
     -- INSERT below. The test is deliberately coarse: whatever it lets through
     -- is valid, and the rest is checked exactly by _check_job, which words
     -- every error for enqueue and enqueue_many alike. A blank queue needs no
@@ -43,6 +45,7 @@ begin
         enqueue.delay is null and enqueue.max_retries is null and enqueue.dedup_key is null
         and enqueue.payload is not null and enqueue.priority is not null and enqueue.queue is not null
         and enqueue.task collate pg_catalog."C" >= '!'
+        and (enqueue.run_at is null or pg_catalog.isfinite(enqueue.run_at))
         and pg_catalog.current_setting('pgqueue.fake_now', true) is null,
         false
     ) then
@@ -68,8 +71,13 @@ begin
             -- The partial unique index decides (over live jobs: finished_at
             -- null, see tables/jobs.sql), so concurrent callers with the
             -- same key cannot both insert. Nothing inserted means the key is
-            -- taken or the queue is new; if the key's job finishes between our
-            -- conflict and our lookup, the key is free again: try again.
+            -- taken or the queue is new. _dedup_job finds the holder; if the
+            -- holder finished between our conflict and our lookup, or was a
+            -- pending job past its expires_at (which _dedup_job expires), the
+            -- key is free again: try again. Rounds that find neither a row
+            -- nor a holder once the queue exists mean a trigger, rule or
+            -- policy of the caller's dropped the row: after a few, return
+            -- NULL, as an INSERT would, instead of spinning.
             loop
                 insert into pgqueue.jobs (
                     queue, task, payload, priority, run_at, created_at, max_retries, dedup_key, expires_at
@@ -89,7 +97,15 @@ begin
                 if v_id is not null then
                     return v_id;
                 end if;
-                perform pgqueue._queue(enqueue.queue);
+                if v_queue_ensured then
+                    v_rounds := coalesce(v_rounds, 0) + 1;
+                    if v_rounds >= 3 then
+                        return null;
+                    end if;
+                else
+                    perform pgqueue._queue(enqueue.queue);
+                    v_queue_ensured := true;
+                end if;
             end loop;
             return v_id;
         end if;

@@ -21,13 +21,13 @@ declare
     v_now timestamptz := pgqueue._now();
     v_next timestamptz;
 begin
-    if schedule.name is null or pg_catalog.btrim(schedule.name) = '' then
+    if schedule.name is null or pg_catalog.btrim(schedule.name, e' \t\n\r\f\x0b') = '' then
         raise exception 'name must not be empty' using errcode = '22023';
     end if;
-    if schedule.task is null or pg_catalog.btrim(schedule.task) = '' then
+    if schedule.task is null or pg_catalog.btrim(schedule.task, e' \t\n\r\f\x0b') = '' then
         raise exception 'task must not be empty' using errcode = '22023';
     end if;
-    if schedule.queue is null or pg_catalog.btrim(schedule.queue) = '' then
+    if schedule.queue is null or pg_catalog.btrim(schedule.queue, e' \t\n\r\f\x0b') = '' then
         raise exception 'queue must not be empty' using errcode = '22023';
     end if;
     if pg_catalog.jsonb_typeof(coalesce(schedule.payload, '{}')) <> 'object' then

@@ -595,14 +595,14 @@ order by b.spec;
 select throws_ok(
     $$select pgqueue.cron_next('* * * * *', '2026-05-12 10:00:00+00', 'Mars/Base')$$,
     '22023',
-    'unknown time zone "Mars/Base"',
+    'timezone: unknown time zone "Mars/Base"',
     'An unknown time zone is refused with 22023, naming it.'
 );
 
 select throws_ok(
     $$select pgqueue.cron_next('* * * * *', '2026-05-12 10:00:00+00', '')$$,
     '22023',
-    'unknown time zone ""',
+    'timezone: unknown time zone ""',
     'An empty time zone is refused with 22023.'
 );
 

@@ -1,7 +1,7 @@
 -- pgqueue.enqueue: defaults, named notation, delays, per-queue max_retries,
 -- deduplication, and the 22023 errors that leave nothing behind.
 begin;
-select plan(44);
+select plan(52);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
@@ -84,8 +84,36 @@ select throws_ok(
     'An empty queue name is refused on the common path.'
 );
 
+select throws_ok(
+    $$select pgqueue.enqueue('t:common-bad', run_at => '-infinity')$$,
+    '22023',
+    'run_at must be a finite time (got -infinity)',
+    'A run_at of -infinity is refused on the common path (it would break every age computed from it).'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue('t:common-bad', run_at => 'infinity')$$,
+    '22023',
+    'run_at must be a finite time (got infinity)',
+    'A run_at of infinity, a job that could never run, is refused.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue(e'\t\n')$$,
+    '22023',
+    'task must not be empty',
+    'A task of tabs and newlines is blank.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue('t:common-bad', queue => e'\t')$$,
+    '22023',
+    'queue must not be empty',
+    'A queue name of a tab is blank.'
+);
+
 select is_empty(
-    $$select from pgqueue.jobs as j where j.task in ('t:common-bad', '  ')$$,
+    $$select from pgqueue.jobs as j where j.task in ('t:common-bad', '  ', e'\t\n')$$,
     'The refused common-path calls left no job behind.'
 );
 
@@ -288,6 +316,58 @@ select isnt(
     (pg_temp.job('t:dedup-after-done')).id,
     'A cancelled job does not hold its dedup_key either.'
 );
+
+-- A pending holder past its expires_at will never run: it must not answer for the key.
+select pgqueue.enqueue('t:dedup-expiring', queue => 'dd', dedup_key => 'k-exp', expires_at => '2030-01-01 12:01:00+00');
+select set_config('pgqueue.fake_now', '2030-01-01 12:05:00+00', true);
+
+select isnt(
+    pgqueue.enqueue('t:dedup-after-expiry', queue => 'dd', dedup_key => 'k-exp'),
+    (pg_temp.job('t:dedup-expiring')).id,
+    'A pending job past its expires_at does not hold its dedup_key: a new job is inserted.'
+);
+
+select results_eq(
+    $$
+        select j.task, j.state, j.finished_at
+        from pgqueue.jobs as j
+        where j.dedup_key = 'k-exp'
+        order by j.id
+    $$,
+    $$
+        values
+            ('t:dedup-expiring'::text, 'expired'::text, '2030-01-01 12:05:00+00'::timestamptz),
+            ('t:dedup-after-expiry', 'pending', null)
+    $$,
+    'The dead holder is expired then and there, and the new job holds the key.'
+);
+
+select set_config('pgqueue.fake_now', '2030-01-01 12:00:00+00', true);
+
+-- A trigger of the caller's that drops the row: enqueue returns NULL, as an
+-- INSERT would, with a dedup_key too (it once retried forever).
+create function pg_temp.drop_job() returns trigger language plpgsql as $$
+begin
+    return case when new.task = 't:dropped' then null else new end;
+end;
+$$;
+create trigger drop_job before insert on pgqueue.jobs for each row execute function pg_temp.drop_job();
+set local statement_timeout = '10s';
+
+select is(
+    pgqueue.enqueue('t:dropped', queue => 'dd', dedup_key => 'k-dropped'),
+    null,
+    'A row dropped by a trigger: enqueue with a dedup_key returns NULL instead of retrying forever.'
+);
+
+select is(
+    pgqueue.enqueue('t:dropped', queue => 'dd'),
+    null,
+    'Without a dedup_key too.'
+);
+
+drop trigger drop_job on pgqueue.jobs;
+reset statement_timeout;
 
 -- Bad input: SQLSTATE 22023, a message naming the parameter, nothing inserted ----
 

@@ -1,7 +1,7 @@
 -- pgqueue.enqueue_many: ids in input order, enqueue's defaults per element,
 -- deduplication, and all-or-nothing validation of the JSON input.
 begin;
-select plan(28);
+select plan(35);
 
 set local timezone = 'UTC';
 set local intervalstyle = 'postgres';
@@ -189,15 +189,57 @@ select throws_ok(
 select throws_ok(
     $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad", "priority": "high"}]')$$,
     '22023',
-    'jobs[1] has an invalid value: invalid input syntax for type integer: "high"',
-    'A value of the wrong type is refused with 22023, naming the element.'
+    'jobs[1].priority has an invalid value: invalid input syntax for type integer: "high"',
+    'A value of the wrong type is refused with 22023, naming the element and the key.'
 );
 
 select throws_ok(
     $$select pgqueue.enqueue_many('[{"task": "t:bad", "run_at": "soon"}]')$$,
     '22023',
-    'jobs[0] has an invalid value: invalid input syntax for type timestamp with time zone: "soon"',
+    'jobs[0].run_at has an invalid value: invalid input syntax for type timestamp with time zone: "soon"',
     'A run_at that is not a timestamp is refused with 22023.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad", "max_retries": 3, "delay": "1 fortnight"}]')$$,
+    '22023',
+    'jobs[1].delay has an invalid value: invalid input syntax for type interval: "1 fortnight"',
+    'The key named is the one whose value is wrong, not the first of the element.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": {"name": "t:bad"}}]')$$,
+    '22023',
+    'jobs[1].task must be a JSON string (got object)',
+    'A task that is not a JSON string is refused, not turned into the text of its JSON.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok", "queue": ["q"]}]')$$,
+    '22023',
+    'jobs[0].queue must be a JSON string (got array)',
+    'A queue that is not a JSON string is refused.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad-ok", "dedup_key": 5}]')$$,
+    '22023',
+    'jobs[1].dedup_key must be a JSON string (got number)',
+    'A dedup_key that is not a JSON string is refused.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad", "run_at": "-infinity"}]')$$,
+    '22023',
+    'jobs[1]: run_at must be a finite time (got -infinity)',
+    'An infinite run_at is refused with 22023.'
+);
+
+select throws_ok(
+    $$select pgqueue.enqueue_many(e'[{"task": "t:bad-ok"}, {"task": "\\t\\n"}]')$$,
+    '22023',
+    'jobs[1]: task must not be empty',
+    'A task of tabs and newlines is blank.'
 );
 
 select throws_ok(
@@ -264,6 +306,22 @@ select is_empty(
 select is_empty(
     $$select from pgqueue.queues as q where q.name in ('new-queue', 'q')$$,
     'A refused batch creates no queue.'
+);
+
+-- A pending holder past its expires_at will never run: it must not answer for
+-- an element's dedup_key.
+select * from pgqueue.enqueue_many(
+    '[{"task": "t:exp-holder", "dedup_key": "k-exp", "expires_at": "2030-01-01 12:01:00+00"}]'
+);
+select set_config('pgqueue.fake_now', '2030-01-01 12:05:00+00', true);
+
+create temporary table successor on commit drop as
+select e.id from pgqueue.enqueue_many('[{"task": "t:exp-successor", "dedup_key": "k-exp"}]') as e (id);
+
+select results_eq(
+    $$select j.task, j.state from pgqueue.jobs as j inner join successor as s on s.id = j.id$$,
+    $$values ('t:exp-successor'::text, 'pending'::text)$$,
+    'An element whose dedup_key a dead (expired) pending job holds gets a new job.'
 );
 
 select * from finish();
