@@ -1030,7 +1030,10 @@ begin
         from input as i
         inner join pgqueue.queues as q on q.name = i.queue
         where i.dedup_key is not null
-        order by i.ord
+        -- In key order, not input order: each insert holds its key until
+        -- commit, and two batches taking shared keys in different orders
+        -- deadlocked. Within a key, the first element still wins.
+        order by i.queue, i.dedup_key, i.ord
         on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
         do nothing
         returning id, queue, run_at
@@ -2440,7 +2443,7 @@ begin
     begin
         v_local := cron_next.after at time zone v_zone;
     exception when invalid_parameter_value then
-        raise exception 'unknown time zone "%"', v_zone using errcode = '22023';
+        raise exception 'timezone: unknown time zone "%"', v_zone using errcode = '22023';
     end;
 
     v_cron := pgqueue._cron_parse(cron_next.spec);

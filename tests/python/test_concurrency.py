@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from pgqueue import Client
 
@@ -93,6 +94,33 @@ def test_sixteen_sessions_enqueueing_one_dedup_key_create_one_job(
     row = db.execute("select id from pgqueue.jobs where dedup_key = 'the-key'").fetchone()
     assert row is not None
     assert job_ids == [row["id"]] * sessions, "every session gets the one job's id"
+
+
+def test_batches_taking_shared_dedup_keys_in_opposite_orders_do_not_deadlock(dsn: str, db: DictConnection) -> None:
+    """Two sessions enqueue the same 2,000 dedup_keys at once, one in ascending
+    and one in descending order. Inserted in input order, each held keys the
+    other waited for, and PostgreSQL broke the deadlock by failing one (in 2 of
+    3 rounds on the development machine); five rounds make a miss unlikely."""
+    errors: list[psycopg.Error] = []
+    for round_ in range(5):
+        keys = [f"r{round_}-{n:04}" for n in range(2000)]
+        start = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
+
+        def produce(order: list[str]) -> list[int]:
+            batch = Jsonb([{"task": "task:shared", "dedup_key": key} for key in order])
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                start.wait()
+                try:
+                    return [row[0] for row in conn.execute("select * from pgqueue.enqueue_many(%s)", [batch])]
+                except psycopg.Error as error:
+                    errors.append(error)
+                    return []
+
+        with ThreadPoolExecutor(2) as pool:
+            ascending, descending = pool.map(produce, [keys, keys[::-1]])
+        assert not errors, errors
+        assert ascending == descending[::-1], "both sessions get the same job for each key"
+    assert db.execute("select count(*) as n from pgqueue.jobs").fetchone() == {"n": 10000}
 
 
 @pytest.fixture

@@ -184,7 +184,10 @@ begin
         from input as i
         inner join pgqueue.queues as q on q.name = i.queue
         where i.dedup_key is not null
-        order by i.ord
+        -- In key order, not input order: each insert holds its key until
+        -- commit, and two batches taking shared keys in different orders
+        -- deadlocked. Within a key, the first element still wins.
+        order by i.queue, i.dedup_key, i.ord
         on conflict (queue, dedup_key) where dedup_key is not null and finished_at is null
         do nothing
         returning id, queue, run_at
