@@ -106,7 +106,7 @@ def test_batches_taking_shared_dedup_keys_in_opposite_orders_do_not_deadlock(dsn
         keys = [f"r{round_}-{n:04}" for n in range(2000)]
         start = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
 
-        def produce(order: list[str]) -> list[int]:
+        def produce(order: list[str], start: threading.Barrier = start) -> list[int]:
             batch = Jsonb([{"task": "task:shared", "dedup_key": key} for key in order])
             with psycopg.connect(dsn, autocommit=True) as conn:
                 start.wait()
