@@ -201,7 +201,7 @@ select throws_ok(
 );
 
 select throws_ok(
-    $$select pgqueue.enqueue_many('[{"task": "t:bad-ok"}, {"task": "t:bad", "max_retries": 3, "delay": "1 fortnight"}]')$$,
+    $$select pgqueue.enqueue_many('[{"task": "t:ok"}, {"task": "t:bad", "max_retries": 3, "delay": "1 fortnight"}]')$$,
     '22023',
     'jobs[1].delay has an invalid value: invalid input syntax for type interval: "1 fortnight"',
     'The key named is the one whose value is wrong, not the first of the element.'
