@@ -30,6 +30,62 @@ def test_job_reads_name_exactly_the_fields_of_job_record() -> None:
     assert named == [f.name for f in fields(JobRecord)]
 
 
+def test_dequeue_names_exactly_the_fields_of_job() -> None:
+    from dataclasses import fields
+
+    from pgqueue import Job
+
+    columns = queries.DEQUEUE.split("from pgqueue.dequeue(")[0].removeprefix("select")
+    assert [column.strip().removeprefix("d.") for column in columns.split(",")] == [f.name for f in fields(Job)]
+
+
+def test_a_worker_reads_its_batch_from_a_wider_dequeue_row(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """A later schema may add columns to pgqueue.job. With ``select *``, a worker still
+    running this package failed on every batch it had just claimed (an unexpected
+    keyword argument for Job), and the batch waited for its lease."""
+    from psycopg.rows import class_row
+
+    from pgqueue import Job
+
+    enqueued = db.execute("select pgqueue.enqueue('task:x') as id").fetchone()
+    assert enqueued is not None
+    row = db.execute(
+        """
+        select
+            string_agg(format('%I %s', attname, format_type(atttypid, atttypmod)), ', ' order by attnum) as columns,
+            string_agg(format('j.%I', attname), ', ' order by attnum) as values
+        from pg_attribute
+        where attrelid = 'pgqueue.job'::regclass and attnum > 0 and not attisdropped
+        """
+    ).fetchone()
+    assert row is not None
+    # The wider version, in this test's database only: a new column first, then the old
+    # ones; it claims like dequeue, simply.
+    db.execute("drop function pgqueue.dequeue(text, text[], integer, interval)")
+    db.execute(
+        f"""
+        create function pgqueue.dequeue(
+            worker text, queues text[] default null, batch_size integer default 1, lease interval default null
+        )
+        returns table (added text, {row["columns"]})
+        language sql
+        as $$
+            update pgqueue.jobs as j
+            set state = 'processing', attempt = j.attempt + 1, locked_by = $1, locked_at = now(),
+                lease_expires_at = now() + interval '5 minutes'
+            where j.state = 'pending'
+            returning 'new'::text, {row["values"]}
+        $$
+        """
+    )
+
+    with db.cursor(row_factory=class_row(Job)) as cur:
+        cur.execute(queries.DEQUEUE, {"worker": "w", "queues": None, "batch_size": 10, "lease": None})
+        jobs = cur.fetchall()
+
+    assert [(job.id, job.task, job.attempt, job.locked_by) for job in jobs] == [(enqueued["id"], "task:x", 1, "w")]
+
+
 def test_the_worker_listens_on_the_channel_pgqueue_notifies(db: psycopg.Connection[dict[str, Any]]) -> None:
     assert f"listen {queries.CHANNEL}" == queries.LISTEN
     row = db.execute("select prosrc from pg_proc where oid = 'pgqueue._notify(text[])'::regprocedure").fetchone()

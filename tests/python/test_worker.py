@@ -9,11 +9,13 @@ the database holds (``pgqueue.jobs``). Tests that need real processes (signals,
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import logging
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,7 @@ import psycopg
 import pytest
 from worker_app import Recorder, wait_until, worker_thread
 
-from pgqueue import Client, Job, PermanentError, Retry, ServeMux
+from pgqueue import AsyncWorker, Client, InvalidArgument, Job, PermanentError, PgQueueError, Retry, ServeMux, Worker
 
 DictConnection = psycopg.Connection[dict[str, Any]]
 
@@ -228,6 +230,43 @@ def test_retry_runs_the_job_again_after_the_requested_delay(
     assert len(done["errors"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("retry", "reason"),
+    [
+        (lambda: Retry(0.6), "retry requested"),
+        (lambda: Retry(timedelta(seconds=0.6)), "retry requested"),
+        (lambda: Retry("not yet", delay=0.6), "not yet"),
+    ],
+    ids=["seconds", "timedelta", "delay="],
+)
+def test_retry_takes_its_delay_as_first_argument_or_by_keyword(
+    dsn: str, client: Client, db: DictConnection, retry: Callable[[], Retry], reason: str
+) -> None:
+    """Retry(60) once took 60 as the reason and silently used the backoff."""
+    mux = ServeMux()
+
+    @mux.handle("task:later")
+    async def later(job: Job) -> None:
+        if job.attempt == 1:
+            raise retry()
+
+    job_id = client.enqueue("task:later")
+    with worker_thread(dsn, mux, poll_interval=0.05, tick_interval=None):
+        pending = wait_until(lambda: (row := job_row(db, job_id))["errors"] and row, 10, "the retry to be recorded")
+
+    assert pending["run_at"] - error_times(pending)[0] == timedelta(seconds=0.6)
+    assert pending["errors"][0]["error"] == reason
+
+
+def test_retry_arguments() -> None:
+    assert (Retry(60).delay, Retry(60).reason, str(Retry(60))) == (60, "retry requested", "retry requested")
+    assert Retry("busy").delay is None
+    assert Retry("busy", in_=5).delay == 5, "in_ is the delay's older name"
+    assert Retry(delay=5).in_ == 5
+    with pytest.raises(InvalidArgument, match="one delay"):
+        Retry(60, delay=30)
+
+
 def test_permanent_error_dead_letters_at_once(dsn: str, client: Client, db: DictConnection) -> None:
     recorder = Recorder()
     mux = ServeMux()
@@ -347,6 +386,90 @@ def test_a_hung_worker_is_rescued_and_its_late_completion_refused(
     }
 
 
+def expire_and_rescue(db: DictConnection, job_id: int) -> None:
+    """What an outage longer than the lease comes to: the job's lease runs out and a
+    tick() elsewhere rescues it (pending again, attempt 1 failed with "lease expired").
+    One transaction, so the worker's heartbeat cannot extend the lease in between."""
+    with db.transaction():
+        db.execute("update pgqueue.jobs set lease_expires_at = now() - interval '1 second' where id = %s", [job_id])
+        assert db.execute("select pgqueue.rescue() as n").fetchone() == {"n": 1}
+
+
+def test_a_job_claimed_again_while_it_runs_here_is_not_run_twice(dsn: str, client: Client, db: DictConnection) -> None:
+    """The worker claims the rescued job again while its first run goes on. Started a
+    second time, the job ran twice at once and the first run's end dropped the second
+    from the running jobs (no heartbeat, no slot, no release). The run goes on under
+    the new claim instead, heartbeated on its lease, and its completion answers it."""
+    fast_backoff(db)
+    recorder = Recorder()
+    finish = threading.Event()
+    mux = ServeMux()
+
+    @mux.handle("task:long")
+    def long_job(job: Job) -> None:
+        recorder(job)
+        finish.wait(30)
+
+    job_id = client.enqueue("task:long")
+    # The worker's own tick rescues whatever is past its 1 s lease every 0.2 s.
+    with worker_thread(dsn, mux, lease=1, tick_interval=0.2, poll_interval=0.05):
+        recorder.wait_for(job_id)
+        expire_and_rescue(db, job_id)
+        wait_until(
+            lambda: (row := job_row(db, job_id))["state"] == "processing" and row["attempt"] == 2, 10, "the new claim"
+        )
+        time.sleep(1.5)  # longer than the lease: only heartbeats keep the new claim
+        assert len(recorder.of(job_id)) == 1, "no second run beside the first"
+        finish.set()
+        row = wait_for_state(db, job_id, "done")
+
+    assert len(recorder.of(job_id)) == 1
+    assert row["attempt"] == 2
+    assert [(e["attempt"], e["error"]) for e in row["errors"]] == [(1, "lease expired")]
+
+
+class SlowAcks(AsyncWorker):
+    """Its completions take a second to arrive: one is on its way when the job is claimed again."""
+
+    COMPLETE_MANY = AsyncWorker.COMPLETE_MANY + " from pg_sleep(1)"
+
+
+def test_a_job_claimed_again_while_its_completion_is_on_its_way_is_not_run_again(
+    dsn: str, client: Client, db: DictConnection
+) -> None:
+    """The first run ended, its completion not yet arrived, when its one slot let the
+    worker claim the rescued job again: that completion then completed the second run
+    while it ran. The completion answers the new claim instead, and nothing runs again."""
+    fast_backoff(db)
+    recorder = Recorder()
+    finish = threading.Event()
+    mux = ServeMux()
+
+    @mux.handle("task:long")
+    def long_job(job: Job) -> None:
+        recorder(job)
+        if job.attempt == 1:
+            finish.wait(30)
+
+    job_id = client.enqueue("task:long")
+    worker = SlowAcks(dsn, mux, concurrency=1, lease=30, tick_interval=None, poll_interval=0.05)
+    thread = threading.Thread(target=asyncio.run, args=(worker.run(handle_signals=False),), daemon=True)
+    thread.start()
+    try:
+        recorder.wait_for(job_id)
+        expire_and_rescue(db, job_id)
+        time.sleep(0.2)  # past the 50 ms backoff: due again when the run ends
+        finish.set()
+        row = wait_for_state(db, job_id, "done")
+    finally:
+        worker.stop()
+        thread.join(30)
+
+    assert not thread.is_alive()
+    assert len(recorder.of(job_id)) == 1, "the job ran once"
+    assert row["attempt"] == 2
+
+
 # --- wake-ups ---------------------------------------------------------------------------------
 
 
@@ -421,3 +544,70 @@ def test_without_listen_the_poll_finds_new_and_delayed_jobs(dsn: str, client: Cl
 
     assert max(latencies) < poll_interval + 0.3
     assert 1 <= seen.at - started < 1 + poll_interval + 0.3
+
+
+# --- control and options -----------------------------------------------------------------------
+
+
+def test_worker_takes_the_keyword_arguments_of_async_worker() -> None:
+    """Worker once took **options, which hid its parameters from introspection and mypy."""
+    worker = inspect.signature(Worker).parameters
+    assert list(worker.values()) == list(inspect.signature(AsyncWorker).parameters.values())
+    assert [name for name, p in worker.items() if p.kind is p.KEYWORD_ONLY][:6] == [
+        "concurrency",
+        "queues",
+        "batch_size",
+        "poll_interval",
+        "lease",
+        "shutdown_timeout",
+    ]
+    assert (worker["concurrency"].default, worker["batch_size"].default, worker["poll_interval"].default) == (10, 10, 5)
+
+
+@pytest.mark.parametrize("poll_interval", [0, -1, timedelta(0)])
+@pytest.mark.parametrize("kind", [Worker, AsyncWorker])
+def test_poll_interval_must_be_positive(kind: type[Worker | AsyncWorker], poll_interval: float | timedelta) -> None:
+    """An idle worker with poll_interval 0 called dequeue in a busy loop."""
+    with pytest.raises(InvalidArgument, match="poll_interval must be positive"):
+        kind("", ServeMux(), poll_interval=poll_interval)
+
+
+def test_stop_before_run_makes_run_return_at_once(dsn: str) -> None:
+    """Worker.stop() before run() waited 10 s for a worker to appear, then was lost."""
+    worker = Worker(dsn, ServeMux(), tick_interval=None)
+    started = time.monotonic()
+    worker.stop()
+    thread = threading.Thread(target=worker.run, kwargs={"handle_signals": False}, daemon=True)
+    thread.start()
+    thread.join(10)
+
+    assert not thread.is_alive(), "run() returned"
+    assert time.monotonic() - started < 5
+    with pytest.raises(PgQueueError, match="runs once"):
+        worker.run(handle_signals=False)
+
+
+def test_cancelling_run_releases_the_running_jobs(dsn: str, client: Client, db: DictConnection) -> None:
+    """Cancelling the task that runs the worker (a TaskGroup, asyncio.timeout) left its
+    jobs processing until their lease ran out."""
+    job_id = client.enqueue("task:long")
+
+    async def main() -> None:
+        started = asyncio.Event()
+        mux = ServeMux()
+
+        @mux.handle("task:long")
+        async def long_job(job: Job) -> None:
+            started.set()
+            await asyncio.sleep(60)
+
+        worker = AsyncWorker(dsn, mux, tick_interval=None, poll_interval=0.05)
+        run = asyncio.create_task(worker.run(handle_signals=False))
+        await asyncio.wait_for(started.wait(), 10)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+    asyncio.run(main())
+    row = job_row(db, job_id)
+    assert (row["state"], row["attempt"], row["locked_by"], row["errors"]) == ("pending", 0, None, [])

@@ -106,13 +106,18 @@ select pgqueue.version()"""
 CHANNEL: Final = "pgqueue"
 LISTEN: Final = "listen pgqueue"
 
+# The columns of Job, named for the same reason: a wider pgqueue.job must not make
+# a running worker fail on every batch it has just claimed.
 DEQUEUE: Final = """\
-select * from pgqueue.dequeue(
+select
+    d.id, d.queue, d.task, d.payload, d.priority, d.attempt, d.max_retries, d.run_at, d.created_at,
+    d.expires_at, d.dedup_key, d.locked_by, d.lease_expires_at
+from pgqueue.dequeue(
     worker => %(worker)s::text,
     queues => %(queues)s::text[],
     batch_size => %(batch_size)s::integer,
     lease => %(lease)s::interval
-)"""
+) as d"""
 
 COMPLETE_MANY: Final = """\
 select pgqueue.complete_many(job_ids => %(job_ids)s::bigint[], worker => %(worker)s::text)"""

@@ -52,8 +52,8 @@ import psycopg
 from psycopg.rows import BaseRowFactory, class_row, scalar_row
 
 from pgqueue import queries
-from pgqueue._common import duration
-from pgqueue.errors import InvalidArgument, PermanentError, Retry
+from pgqueue._common import check_conninfo, duration
+from pgqueue.errors import InvalidArgument, PermanentError, PgQueueError, Retry
 from pgqueue.models import Job
 from pgqueue.mux import ServeMux, SyncHandler
 
@@ -74,13 +74,17 @@ HEARTBEAT_FRACTION = 1 / 3
 MAX_ERROR_CHARS = 8000
 
 
-def _seconds(name: str, value: timedelta | float | None, *, allow_none: bool = True) -> float | None:
-    """A non-negative duration option in seconds; the type checks are the client's."""
+def _seconds(
+    name: str, value: timedelta | float | None, *, allow_none: bool = True, positive: bool = False
+) -> float | None:
+    """A non-negative (or ``positive``) duration option in seconds; the type checks are the client's."""
     checked = duration(name, value)
     if checked is None:
         if allow_none:
             return None
         raise InvalidArgument(f"{name} must be given")
+    if positive and checked <= timedelta(0):
+        raise InvalidArgument(f"{name} must be positive (got {value!r})")
     if checked < timedelta(0):
         raise InvalidArgument(f"{name} must not be negative (got {value!r})")
     return checked.total_seconds()
@@ -214,16 +218,40 @@ class _Running:
     heartbeat_every: float
 
 
+# A failure owed: the job, the error text, retry_in (None: the backoff), permanent.
+_Failure = tuple[Job, str, float | None, bool]
+
+
 @dataclass
 class _Acks:
-    """What the worker owes the database: completions and failures not yet sent."""
+    """What the worker owes the database: completions and failures not yet sent, and
+    those being sent (``sending``, by job id: None for a completion)."""
 
     completed: list[int] = field(default_factory=list)
-    failed: list[tuple[Job, str, float | None, bool]] = field(default_factory=list)
+    failed: list[_Failure] = field(default_factory=list)
+    sending: dict[int, _Failure | None] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __bool__(self) -> bool:
         return bool(self.completed or self.failed)
+
+    def answer(self, job_id: int) -> bool:
+        """Whether the job, just claimed again, has a run here that ended but whose
+        acknowledgement has not arrived: that acknowledgement then answers the new
+        claim, since fencing checks only the worker id. One not yet sent goes after
+        the claim anyway. One being sent may have arrived before the claim (and been
+        refused), so it is owed again; sent twice, the second finds nothing to do."""
+        if job_id in self.completed or any(failure[0].id == job_id for failure in self.failed):
+            return True
+        if job_id not in self.sending:
+            return False
+        failure = self.sending[job_id]
+        if failure is None:
+            self.completed.append(job_id)
+        else:
+            self.failed.append(failure)
+        self.ready.set()
+        return True
 
 
 class AsyncWorker:
@@ -270,15 +298,14 @@ class AsyncWorker:
             isinstance(queues, str) or not queues or not all(isinstance(q, str) and q for q in queues)
         ):
             raise InvalidArgument(f"queues must be a non-empty list of queue names, or None (got {queues!r})")
-        self.conninfo = conninfo
+        self.conninfo = check_conninfo(conninfo)
         self.mux = mux
         self.concurrency = concurrency
         self.queues = list(queues) if queues is not None else None
         self.batch_size = batch_size
-        self.poll_interval = _seconds("poll_interval", poll_interval, allow_none=False) or 0.0
-        self.lease = _seconds("lease", lease)
-        if self.lease is not None and self.lease <= 0:
-            raise InvalidArgument(f"lease must be positive (got {lease!r})")
+        # Positive: with 0 an idle worker would call dequeue in a busy loop.
+        self.poll_interval = _seconds("poll_interval", poll_interval, allow_none=False, positive=True) or 0.0
+        self.lease = _seconds("lease", lease, positive=True)
         self.shutdown_timeout = _seconds("shutdown_timeout", shutdown_timeout, allow_none=False) or 0.0
         self.tick_interval = _seconds("tick_interval", tick_interval)
         self.listen = listen
@@ -291,6 +318,9 @@ class AsyncWorker:
         self._slot_freed = asyncio.Event()
         self._outage: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Guards _loop: stop() from another thread must see either no loop (then run()
+        # sees _stopping) or the loop to call into.
+        self._control = threading.Lock()
         self._executor: _DaemonThreadPool | None = None
         self._signals = 0
         self._ack_deadline: float | None = None
@@ -300,11 +330,15 @@ class AsyncWorker:
     # --- control -------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop gracefully: no more claims, running jobs finish. Safe from any thread."""
-        if self._loop is None:
-            self._stopping.set()  # not running yet: run() returns at once
-        else:
-            self._loop.call_soon_threadsafe(self._begin_stop)
+        """Stop gracefully: no more claims, running jobs finish. Safe from any thread;
+        before ``run()``, ``run()`` then returns at once."""
+        with self._control:
+            loop = self._loop
+            if loop is None:
+                self._stopping.set()  # no loop waits on it yet: run() will see it
+                return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: run() is over
+            loop.call_soon_threadsafe(self._begin_stop)
 
     def _begin_stop(self) -> None:
         if not self._stopping.is_set():
@@ -335,8 +369,15 @@ class AsyncWorker:
     # --- running ---------------------------------------------------------------
 
     async def run(self, *, handle_signals: bool = True) -> None:
-        """Work until stopped (``stop()``, SIGINT or SIGTERM), then shut down gracefully."""
-        self._loop = asyncio.get_running_loop()
+        """Work until stopped (``stop()``, SIGINT or SIGTERM), then shut down gracefully.
+
+        A worker runs once. Cancelling the task that runs it (a TaskGroup, ``asyncio.timeout``)
+        skips the wait for running jobs but still releases them.
+        """
+        with self._control:
+            if self._loop is not None:
+                raise PgQueueError("a worker runs once: create another one to run again")
+            self._loop = asyncio.get_running_loop()
         self._executor = _DaemonThreadPool(self.concurrency, "pgqueue-job")
         claim = _Link(self.conninfo, "claim", self)
         acks = _Link(self.conninfo, "ack", self)
@@ -361,6 +402,12 @@ class AsyncWorker:
         try:
             await self._claim_loop(claim)
             await self._drain(claim)
+        except asyncio.CancelledError:
+            # No time for running jobs to finish, but left claimed they would wait
+            # for their lease (minutes) before anyone ran them again.
+            log.info("worker %s cancelled: releasing %d running jobs", self.worker_id, len(self._running))
+            await self._release(claim)
+            raise
         finally:
             for task in helpers:
                 task.cancel()
@@ -405,6 +452,28 @@ class AsyncWorker:
     def _start(self, job: Job) -> None:
         remaining = max((job.lease_expires_at - datetime.now(timezone.utc)).total_seconds(), 1.0)
         every = remaining * HEARTBEAT_FRACTION
+        running = self._running.get(job.id)
+        if running is not None:
+            # Claimed again while it still runs here: its lease ran out (an outage longer
+            # than the lease, a blocked event loop) and rescue made it pending. A second
+            # run would run the job twice at once. The run goes on under the new claim:
+            # it keeps its slot, is heartbeated on the new lease, and its acknowledgement,
+            # fenced by this worker's id only, answers the new claim.
+            log.warning(
+                "job %s was claimed again (attempt %s) while it runs here: the run goes on under the new claim",
+                job.id,
+                job.attempt,
+            )
+            running.next_heartbeat = time.monotonic() + every
+            running.heartbeat_every = every
+            return
+        if self._acks.answer(job.id):
+            log.warning(
+                "job %s was claimed again (attempt %s) before its acknowledgement arrived: that answers the claim",
+                job.id,
+                job.attempt,
+            )
+            return
         task = asyncio.create_task(self._run_job(job), name=f"pgqueue-job-{job.id}")
         self._running[job.id] = _Running(job, task, time.monotonic() + every, every)
 
@@ -421,7 +490,7 @@ class AsyncWorker:
             raise  # shutdown: released by _drain
         except Retry as retry:
             try:
-                retry_in = _seconds("Retry.in_", retry.in_)
+                retry_in = _seconds("Retry delay", retry.delay)
             except InvalidArgument as error:  # a bad delay must not lose the failure
                 self._owe_failure(job, f"{retry}; {error}", None, permanent=False)
             else:
@@ -472,6 +541,10 @@ class AsyncWorker:
         while self._acks:
             completed, self._acks.completed = self._acks.completed, []
             failed, self._acks.failed = self._acks.failed, []
+            # What is on its way, for a claim of one of these jobs meanwhile (_Acks.answer);
+            # each leaves once its call has returned. Put back as owed, it is found there.
+            self._acks.sending = {job_id: None for job_id in completed}
+            self._acks.sending.update((failure[0].id, failure) for failure in failed)
             if completed:
                 try:
                     sent = await link.fetch(
@@ -488,6 +561,8 @@ class AsyncWorker:
                     self._acks.failed[:0] = failed
                     return
                 self.last_ack_at = time.time()
+                for job_id in completed:
+                    self._acks.sending.pop(job_id, None)
             for index, (job, error, retry_in, permanent) in enumerate(failed):
                 params: dict[str, Any] = {"job_id": job.id, "worker": self.worker_id, "error": error}
                 if not permanent:
@@ -500,6 +575,7 @@ class AsyncWorker:
                 except psycopg.Error:
                     log.exception("could not record the failure of job %s; it will run again after its lease", job.id)
                 self.last_ack_at = time.time()
+                self._acks.sending.pop(job.id, None)
 
     async def _stop_acks(self, ack_task: asyncio.Task[None]) -> None:
         """Let the ack loop send what is owed, retrying through an outage for up to
@@ -522,6 +598,10 @@ class AsyncWorker:
         if running:
             log.info("waiting up to %.0f s for %d running jobs", self.shutdown_timeout, len(running))
             await asyncio.wait(running, timeout=self.shutdown_timeout)
+        await self._release(link)
+
+    async def _release(self, link: _Link) -> None:
+        """Cancel the jobs still running and release them: pending again, attempt not counted."""
         unfinished = list(self._running.values())
         if not unfinished:
             return
@@ -596,33 +676,50 @@ class AsyncWorker:
 
 
 class Worker:
-    """The synchronous face of :class:`AsyncWorker` (same arguments): ``run()`` blocks
-    until the worker is stopped by ``stop()`` (from another thread), SIGINT or SIGTERM."""
+    """The synchronous face of :class:`AsyncWorker`, with the same arguments: ``run()``
+    blocks until the worker is stopped by ``stop()`` (from another thread, or before
+    ``run()``), SIGINT or SIGTERM. A worker runs once."""
 
-    def __init__(self, conninfo: str, mux: ServeMux, **options: Any) -> None:
-        self._options = options
-        self._conninfo = conninfo
-        self._mux = mux
-        self._worker: AsyncWorker | None = None
-        self._ready = threading.Event()
-        AsyncWorker(conninfo, mux, **options)  # check the arguments now, in the caller's thread
+    def __init__(
+        self,
+        conninfo: str,
+        mux: ServeMux,
+        *,
+        concurrency: int = 10,
+        queues: Sequence[str] | None = None,
+        batch_size: int = 10,
+        poll_interval: timedelta | float = 5.0,
+        lease: timedelta | float | None = None,
+        shutdown_timeout: timedelta | float = 30.0,
+        tick_interval: timedelta | float | None = 5.0,
+        listen: bool = True,
+        worker_id: str | None = None,
+    ) -> None:
+        # Made (and its arguments checked) now, in the caller's thread; asyncio's
+        # primitives bind to the loop that first waits on them, run()'s.
+        self._worker = AsyncWorker(
+            conninfo,
+            mux,
+            concurrency=concurrency,
+            queues=queues,
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            lease=lease,
+            shutdown_timeout=shutdown_timeout,
+            tick_interval=tick_interval,
+            listen=listen,
+            worker_id=worker_id,
+        )
 
     @property
-    def worker_id(self) -> str | None:
-        return self._worker.worker_id if self._worker else self._options.get("worker_id")
+    def worker_id(self) -> str:
+        return self._worker.worker_id
 
     def run(self, *, handle_signals: bool = True) -> None:
-        async def main() -> None:
-            self._worker = AsyncWorker(self._conninfo, self._mux, **self._options)
-            self._ready.set()
-            await self._worker.run(handle_signals=handle_signals)
-
-        asyncio.run(main())
+        asyncio.run(self._worker.run(handle_signals=handle_signals))
 
     def stop(self) -> None:
-        self._ready.wait(timeout=10)
-        if self._worker is not None:
-            self._worker.stop()
+        self._worker.stop()
 
 
 def run_processes(processes: int, target: Callable[[], None]) -> int:
