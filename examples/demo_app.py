@@ -56,7 +56,7 @@ async def build_report(job: Job) -> None:
 def charge_card(job: Job) -> None:
     """Fails twice, then succeeds: the payment provider is busy at first."""
     if job.attempt < FLAKY_SUCCEEDS_ON:
-        raise Retry(f"payment provider busy (attempt {job.attempt})", in_=1)  # retry in 1 s, not the backoff
+        raise Retry(f"payment provider busy (attempt {job.attempt})", delay=1)  # retry in 1 s, not the backoff
     log.info("charged order %s on attempt %d", job.payload["order"], job.attempt)
 
 

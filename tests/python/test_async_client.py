@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -129,3 +130,20 @@ def test_owned_pool_closes_and_a_given_pool_stays_open(dsn: str, count_jobs: Cou
 
     asyncio.run(main())
     assert count_jobs() == 2
+
+
+def test_a_database_that_cannot_be_reached_fails_at_once_with_libpq_error(
+    dsn: str, new_database_name: Callable[[str], str]
+) -> None:
+    """As Client's: a libpq error at once, not a PoolTimeout after 30 s."""
+    missing = new_database_name("missing")  # never created
+
+    async def main() -> None:
+        client = AsyncClient(psycopg.conninfo.make_conninfo(dsn, dbname=missing))
+        with pytest.raises(psycopg.OperationalError, match=f'database "{missing}" does not exist'):
+            await client.enqueue("task:x")
+        await client.close()
+
+    started = time.monotonic()
+    asyncio.run(main())
+    assert time.monotonic() - started < 5

@@ -128,6 +128,15 @@ def test_an_unreachable_server_is_one_line_and_fails_fast(capsys: pytest.Capture
     assert time.monotonic() - started < 10, "no pool retrying for 30 seconds"
 
 
+@pytest.mark.parametrize("command", [["jobs"], ["version"], ["install"]])
+def test_a_dsn_libpq_cannot_read_is_a_usage_error(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    """Refused as InvalidArgument, like any argument pgqueue refuses (a Worker refuses it too)."""
+    status, out, err = run(capsys, *command, "--dsn", "this is not a dsn")
+
+    assert (status, out) == (2, "")
+    assert_one_error_line(err, 'conninfo is not a valid connection string: missing "=" after "this"')
+
+
 def test_the_dsn_comes_from_pgqueue_dsn(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, dsn: str, count_jobs: CountJobs
 ) -> None:
@@ -740,7 +749,8 @@ def test_worker_bad_mux_is_exit_2(
     assert message in err
 
 
-def test_worker_module_that_raises_is_exit_1(tmp_path: Path, dsn: str) -> None:
+def test_worker_module_that_raises_is_exit_2(tmp_path: Path, dsn: str) -> None:
+    """docs/python.md: 2 for "a MODULE:MUX that cannot be loaded", whatever the reason."""
     (tmp_path / "broken.py").write_text("raise RuntimeError('bad config')\n")
 
     done = subprocess.run(
@@ -751,7 +761,7 @@ def test_worker_module_that_raises_is_exit_1(tmp_path: Path, dsn: str) -> None:
         timeout=60,
     )
 
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "Traceback" in done.stderr, "the traceback shows where the module failed"
     assert done.stderr.strip().splitlines()[-1] == "pgqueue: error: importing broken failed: RuntimeError: bad config"
 
@@ -763,6 +773,7 @@ def test_worker_module_that_raises_is_exit_1(tmp_path: Path, dsn: str) -> None:
         (["--processes", "two"], "--processes"),
         (["--poll-interval", "-1"], "--poll-interval"),
         (["--lease", "0"], "lease must be positive"),
+        (["--poll-interval", "0"], "poll_interval must be positive"),
         (["--queues", ","], "--queues"),
     ],
 )

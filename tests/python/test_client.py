@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -262,3 +263,18 @@ def test_client_leaves_a_given_pool_open(dsn: str, count_jobs: CountJobs) -> Non
             assert conn.execute("select 1").fetchone() == (1,)
         assert not pool.closed
     assert count_jobs() == 1
+
+
+def test_a_database_that_cannot_be_reached_fails_at_once_with_libpq_error(
+    dsn: str, new_database_name: Callable[[str], str]
+) -> None:
+    """The pool retried in the background; the first call waited 30 s for a PoolTimeout
+    that did not say why (and the pool logged each attempt meanwhile)."""
+    missing = new_database_name("missing")  # never created
+    client = Client(psycopg.conninfo.make_conninfo(dsn, dbname=missing))
+    started = time.monotonic()
+
+    with pytest.raises(psycopg.OperationalError, match=f'database "{missing}" does not exist'):
+        client.enqueue("task:x")
+    assert time.monotonic() - started < 5
+    client.close()

@@ -177,6 +177,32 @@ def test_client_refuses_what_is_neither_conninfo_nor_pool() -> None:
         Client(42)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("conninfo", "reason"),
+    [
+        ("this is not a dsn", 'missing "=" after "this"'),
+        ("dbname=app colour=blue", 'invalid connection option "colour"'),
+        ("postgresql://[::1", "IPv6 host address"),
+    ],
+)
+def test_a_conninfo_libpq_cannot_read_is_refused_at_once(conninfo: str, reason: str) -> None:
+    """It was taken, and the pool retried it in the background until the first call
+    timed out, 30 s later, with a PoolTimeout that did not say why."""
+    from pgqueue import AsyncClient, AsyncWorker, ServeMux, Worker
+
+    makers: list[Callable[[], object]] = [
+        lambda: Client(conninfo),
+        lambda: AsyncClient(conninfo),
+        lambda: Worker(conninfo, ServeMux()),
+        lambda: AsyncWorker(conninfo, ServeMux()),
+    ]
+    for make in makers:
+        with pytest.raises(InvalidArgument, match="conninfo is not a valid connection string") as caught:
+            make()
+        assert reason in str(caught.value)
+        assert isinstance(caught.value.__cause__, psycopg.ProgrammingError)
+
+
 def test_other_database_errors_pass_through(client: Client) -> None:
     # retry() of a job whose dedup_key a newer live job holds is a unique
     # violation, not bad input: it stays psycopg's error.

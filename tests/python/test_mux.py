@@ -361,6 +361,38 @@ def test_logging_middleware_logs_failure_with_the_exception(caplog: pytest.LogCa
     assert failure.__dict__["duration_ms"] >= 0
 
 
+def test_logging_middleware_logs_a_cancelled_job_as_released_not_failed(caplog: pytest.LogCaptureFixture) -> None:
+    """The worker cancels a job only at shutdown, and releases it: it was logged as
+    "failed" at WARNING, with an empty message and a CancelledError traceback."""
+    caplog.set_level(logging.INFO, logger="pgqueue.jobs")
+    mux = ServeMux()
+    mux.use(logging_middleware())
+
+    async def main() -> None:
+        started = asyncio.Event()
+
+        @mux.handle("task:long")
+        async def long_job(job: Job) -> None:
+            started.set()
+            await asyncio.sleep(60)
+
+        task = asyncio.create_task(mux.dispatch(make_job("task:long", job_id=5), run_inline))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+    _, cancelled = job_records(caplog)
+    assert cancelled.levelno == logging.INFO
+    assert cancelled.getMessage().startswith("job 5 task:long cancelled after ")
+    assert "released" in cancelled.getMessage()
+    assert cancelled.exc_info is None
+    assert cancelled.__dict__["job_id"] == 5
+    assert cancelled.__dict__["duration_ms"] >= 0
+
+
 def test_logging_middleware_measures_the_duration(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="pgqueue.jobs")
     mux = ServeMux()

@@ -21,11 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any, SupportsIndex
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from pgqueue.errors import InvalidArgument, from_psycopg
 from pgqueue.models import EnqueueArgs
 
 __all__ = [
+    "check_conninfo",
     "duration",
     "encode_payload",
     "enqueue_many_params",
@@ -59,6 +61,19 @@ def translate_errors() -> Iterator[None]:
         if mapped is error:
             raise
         raise mapped from error
+
+
+def check_conninfo(conninfo: object) -> str:
+    """``conninfo`` if libpq can read it (key=value pairs or a URI; "" leaves everything
+    to libpq's defaults); else InvalidArgument with libpq's reason. Checked up front: a
+    pool or a worker would retry a connection that can never be made."""
+    if not isinstance(conninfo, str):
+        raise InvalidArgument(f"conninfo must be a str (got {_type_name(conninfo)})")
+    try:
+        conninfo_to_dict(conninfo)
+    except (psycopg.ProgrammingError, UnicodeEncodeError) as error:
+        raise InvalidArgument(f"conninfo is not a valid connection string: {str(error).strip()}") from error
+    return conninfo
 
 
 def encode_payload(payload: Any, name: str = "payload") -> str | None:

@@ -30,8 +30,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib import resources
@@ -40,6 +39,7 @@ from typing import Any, NoReturn
 import psycopg
 
 from pgqueue import __version__, queries
+from pgqueue._common import check_conninfo
 from pgqueue.client import Client
 from pgqueue.errors import InvalidArgument, PgQueueError
 from pgqueue.models import CronSchedule, JobRecord, QueueStats
@@ -240,18 +240,13 @@ def _schema_version(conn: psycopg.Connection[Any]) -> str | None:
 
 
 def _connect(dsn: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(dsn, autocommit=True, application_name="pgqueue cli")
+    return psycopg.connect(check_conninfo(dsn), autocommit=True, application_name="pgqueue cli")
 
 
-@contextmanager
-def _client(args: argparse.Namespace) -> Iterator[Client]:
-    """A Client on the command's database. One connection is made first and closed: an
-    unreachable server then fails at once with libpq's message, where the Client's pool
-    would retry it for 30 seconds, logging each attempt."""
-    dsn = _dsn(args)
-    _connect(dsn).close()
-    with Client(dsn) as client:
-        yield client
+def _client(args: argparse.Namespace) -> Client:
+    """A Client on the command's database, to use in ``with``: it checks the DSN and, on
+    entering, fails at once with libpq's message when it cannot connect."""
+    return Client(_dsn(args))
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -453,12 +448,13 @@ def load_mux(spec: str) -> ServeMux:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name is not None and (module_name == error.name or module_name.startswith(error.name + ".")):
-            raise CliError(f"no module named {error.name!r} (run from the directory that holds it)", 2) from None
+            hint = "run from the directory that holds it"
+            raise CliError(f"no module named {error.name!r} ({hint})", EXIT_USAGE) from None
         traceback.print_exc()
-        raise CliError(f"importing {module_name} failed: {error}") from error
+        raise CliError(f"importing {module_name} failed: {error}", EXIT_USAGE) from error
     except Exception as error:
         traceback.print_exc()
-        raise CliError(f"importing {module_name} failed: {type(error).__name__}: {error}") from error
+        raise CliError(f"importing {module_name} failed: {type(error).__name__}: {error}", EXIT_USAGE) from error
     found: object = module
     for part in attribute.split("."):
         try:

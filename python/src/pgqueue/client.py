@@ -8,6 +8,12 @@ A client takes a conninfo string, and then owns a small connection pool that it
 opens on first use (or on ``open()`` / entering ``with``) and closes on
 ``close()``; or an existing pool, which it uses but never opens or closes.
 
+Opening its own pool, a client first makes one connection and closes it. A pool
+retries a connection that fails in the background, logging each attempt, and a
+caller waiting for one gets a ``PoolTimeout`` after 30 s that does not say why; so
+a wrong database, password or host would hang every first call. The test
+connection raises libpq's error (``psycopg.OperationalError``) at once instead.
+
 Methods that take ``conn=`` run on that connection, inside the caller's
 transaction, and do not commit: the job exists only if the caller's own writes
 commit with it (the transactional outbox). Without ``conn`` the call runs on a
@@ -30,6 +36,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from pgqueue import queries
 from pgqueue._common import (
+    check_conninfo,
     enqueue_many_params,
     enqueue_params,
     job_id_params,
@@ -73,14 +80,15 @@ async def _arun(
 Pool = TypeVar("Pool", ConnectionPool[Any], AsyncConnectionPool[Any])
 
 
-def _pool(owner: str, conninfo_or_pool: object, pool_class: type[Pool]) -> tuple[Pool, bool]:
-    """The pool a client uses, and whether it owns it: a small one of its own for a
-    conninfo (opened on first use), or the one it was given."""
+def _pool(owner: str, conninfo_or_pool: object, pool_class: type[Pool]) -> tuple[Pool, str | None]:
+    """The pool a client uses, and its conninfo if the client owns it: a small pool of its
+    own for a conninfo (opened on first use), or the one it was given (None)."""
     if isinstance(conninfo_or_pool, str):
-        pool = pool_class(conninfo_or_pool, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue")
-        return pool, True
+        conninfo = check_conninfo(conninfo_or_pool)
+        pool = pool_class(conninfo, min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE, open=False, name="pgqueue")
+        return pool, conninfo
     if isinstance(conninfo_or_pool, pool_class):
-        return conninfo_or_pool, False
+        return conninfo_or_pool, None
     raise InvalidArgument(
         f"{owner} takes a conninfo str or a psycopg_pool.{pool_class.__name__} (got {type(conninfo_or_pool).__name__})"
     )
@@ -90,8 +98,8 @@ class Client:
     """A synchronous pgqueue client; safe to share between threads."""
 
     def __init__(self, conninfo_or_pool: str | ConnectionPool[Any]) -> None:
-        self._pool, self._owns_pool = _pool("Client", conninfo_or_pool, ConnectionPool)
-        self._opened = not self._owns_pool
+        self._pool, self._conninfo = _pool("Client", conninfo_or_pool, ConnectionPool)
+        self._opened = self._conninfo is None  # a pool given is the caller's to open
         self._closed = False
         self._lock = threading.Lock()
 
@@ -100,14 +108,15 @@ class Client:
         with self._lock:
             if self._closed:
                 raise _closed_error()
-            if not self._opened:
+            if self._conninfo is not None and not self._opened:
+                psycopg.connect(self._conninfo).close()  # fails fast: see the module docstring
                 self._pool.open()
                 self._opened = True
 
     def close(self) -> None:
         """Close the pool the client owns; a pool it was given stays open."""
         with self._lock:
-            if self._owns_pool and not self._closed:
+            if self._conninfo is not None and not self._closed:
                 self._pool.close()
             self._closed = True
 
@@ -263,8 +272,8 @@ class AsyncClient:
     """The asyncio twin of :class:`Client`: the same methods, awaited."""
 
     def __init__(self, conninfo_or_pool: str | AsyncConnectionPool[Any]) -> None:
-        self._pool, self._owns_pool = _pool("AsyncClient", conninfo_or_pool, AsyncConnectionPool)
-        self._opened = not self._owns_pool
+        self._pool, self._conninfo = _pool("AsyncClient", conninfo_or_pool, AsyncConnectionPool)
+        self._opened = self._conninfo is None  # a pool given is the caller's to open
         self._closed = False
         self._lock = asyncio.Lock()
 
@@ -273,14 +282,15 @@ class AsyncClient:
         async with self._lock:
             if self._closed:
                 raise _closed_error()
-            if not self._opened:
+            if self._conninfo is not None and not self._opened:
+                await (await psycopg.AsyncConnection.connect(self._conninfo)).close()  # fails fast, as Client's
                 await self._pool.open()
                 self._opened = True
 
     async def close(self) -> None:
         """Close the pool the client owns; a pool it was given stays open."""
         async with self._lock:
-            if self._owns_pool and not self._closed:
+            if self._conninfo is not None and not self._closed:
                 await self._pool.close()
             self._closed = True
 

@@ -41,15 +41,39 @@ class NoHandler(PgQueueError, LookupError):
 
 
 class Retry(Exception):
-    """Raised by a handler to retry its job after ``in_`` (a timedelta or seconds),
-    instead of the queue's backoff. The attempt counts, as for any failure.
+    """Raised by a handler to retry its job after a delay of its choosing (a timedelta
+    or seconds) instead of the queue's backoff. The attempt counts, as for any failure.
 
-    ``in_=None`` keeps the queue's backoff; ``reason`` goes into the error history.
+        raise Retry(60)                          # due again in 60 s
+        raise Retry(timedelta(minutes=5))
+        raise Retry("SMTP busy", delay=30)       # with the reason for the error history
+
+    The first argument is the delay when it is a number or a timedelta, else the
+    reason (default "retry requested"); ``delay`` (or its older name ``in_``) gives
+    it by keyword. No delay keeps the queue's backoff. The delay is checked by the
+    worker, which records a bad one in the error history and applies the backoff.
     """
 
-    def __init__(self, reason: str = "retry requested", *, in_: timedelta | float | None = None) -> None:
-        super().__init__(reason)
-        self.in_ = in_
+    def __init__(
+        self,
+        reason: str | timedelta | float | None = None,
+        *,
+        delay: timedelta | float | None = None,
+        in_: timedelta | float | None = None,
+    ) -> None:
+        # Retry(60) reads as "retry in 60 s": taken as the reason, its delay was lost.
+        positional = None if isinstance(reason, str) else reason
+        given = [value for value in (positional, delay, in_) if value is not None]
+        if len(given) > 1:
+            raise InvalidArgument(f"Retry takes one delay (got {', '.join(map(repr, given))})")
+        self.reason = reason if isinstance(reason, str) else "retry requested"
+        self.delay = given[0] if given else None
+        super().__init__(self.reason)
+
+    @property
+    def in_(self) -> timedelta | float | None:
+        """The delay under its older name."""
+        return self.delay
 
 
 class PermanentError(Exception):

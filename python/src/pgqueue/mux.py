@@ -15,6 +15,7 @@ Middleware is ``async def mw(job, call_next)``: it may act before and after
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -126,9 +127,10 @@ def _bind(middleware: Middleware, call_next: CallNext) -> CallNext:
 
 
 def logging_middleware(logger: logging.Logger | None = None) -> Middleware:
-    """Middleware that logs each job's start, success (with its duration) and failure
-    (with the exception) on stdlib logging, with structured fields in ``extra``:
-    ``job_id``, ``task``, ``queue``, ``attempt``, and ``duration_ms`` when it ended.
+    """Middleware that logs each job's start, success (with its duration), failure
+    (with the exception) and cancellation (at shutdown: the job is released) on stdlib
+    logging, with structured fields in ``extra``: ``job_id``, ``task``, ``queue``,
+    ``attempt``, and ``duration_ms`` when it ended.
 
         mux.use(pgqueue.logging_middleware())
     """
@@ -140,6 +142,17 @@ def logging_middleware(logger: logging.Logger | None = None) -> Middleware:
         started = time.perf_counter()
         try:
             result = await call_next(job)
+        except asyncio.CancelledError:
+            # The worker cancels a job only at shutdown, and releases it: not a failure.
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            log.info(
+                "job %s %s cancelled after %.1f ms: released, to run again",
+                job.id,
+                job.task,
+                duration_ms,
+                extra={**fields, "duration_ms": duration_ms},
+            )
+            raise
         except BaseException as error:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             log.warning(
