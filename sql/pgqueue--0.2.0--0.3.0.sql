@@ -577,8 +577,8 @@ declare
     v_now timestamptz := pgqueue._now();
     v_position bigint;
     v_detail text;
-    v_element jsonb;
     v_key text;
+    v_value jsonb;
     -- The elements parsed once into enqueue's arguments, in input order; every
     -- pass below reads this array instead of the JSON again.
     v_args pgqueue._enqueue_args[];
@@ -647,31 +647,22 @@ begin
             order by e.ord
         );
     exception
-        -- A value of the wrong type ("priority": "high"): find the element,
-        -- then the key, to name both.
+        -- A value of the wrong type ("priority": "high"): find the element
+        -- and the key, to name both, by converting each value alone.
         when data_exception then
-            for v_position, v_element in
-                select e.ord - 1, e.value
+            for v_position, v_key, v_value in
+                select e.ord - 1, k.key, k.value
                 from pg_catalog.jsonb_array_elements(enqueue_many.jobs) with ordinality as e (value, ord)
-                order by e.ord
+                cross join lateral pg_catalog.jsonb_each(e.value) with ordinality as k (key, value, n)
+                order by e.ord, k.n
             loop
                 begin
-                    perform pg_catalog.jsonb_populate_record(null::pgqueue._enqueue_args, v_element);
+                    perform pg_catalog.jsonb_populate_record(
+                        null::pgqueue._enqueue_args, pg_catalog.jsonb_build_object(v_key, v_value)
+                    );
                 exception
                     when data_exception then
-                        for v_key in select k.key from pg_catalog.jsonb_object_keys(v_element) as k (key) loop
-                            begin
-                                perform pg_catalog.jsonb_populate_record(
-                                    null::pgqueue._enqueue_args,
-                                    pg_catalog.jsonb_build_object(v_key, v_element -> v_key)
-                                );
-                            exception
-                                when data_exception then
-                                    raise exception 'jobs[%].% has an invalid value: %', v_position, v_key, sqlerrm
-                                        using errcode = '22023';
-                            end;
-                        end loop;
-                        raise exception 'jobs[%] has an invalid value: %', v_position, sqlerrm
+                        raise exception 'jobs[%].% has an invalid value: %', v_position, v_key, sqlerrm
                             using errcode = '22023';
                 end;
             end loop;
