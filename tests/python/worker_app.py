@@ -105,7 +105,9 @@ def read_calls(directory: Path) -> list[Call]:
     """Every recorded line of every process, in file order per process."""
     calls = []
     for path in sorted(directory.glob("calls-*.log")):
-        for line in path.read_text().splitlines():
+        # Only whole lines: a reader can catch a worker's write half done, and the
+        # line it is writing has no newline yet.
+        for line in path.read_text().split("\n")[:-1]:
             event, job_id, pid, attempt, at = line.split()
             calls.append(Call(event, int(job_id), int(pid), int(attempt), float(at)))
     return calls
