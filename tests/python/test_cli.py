@@ -645,7 +645,9 @@ def echo(job):
 def pid(job):
     import time
     time.sleep(0.3)  # long enough that every process gets some
-    print("ran", job.id, "in", os.getpid(), flush=True)
+    # One write(2) per line: both processes share the pipe, and print() in pieces
+    # let their lines interleave ("21091ran ...").
+    os.write(1, f"ran {job.id} in {os.getpid()}\\n".encode())
 """
 
 
